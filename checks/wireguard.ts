@@ -1,0 +1,111 @@
+// The WireGuard mesh: interfaces and routes as `ip` shows them, traffic through the tunnel both
+// ways, address allocation, and an agent's address surviving its restart (contract §1.7, §1.8,
+// §2.4, §3.4). Tunnel health comes from MeshPing and byte counters, never from ListAgents (§6.7).
+import { inSubnet, ipToNumber } from "../src/coral/netinfo.js";
+import { MESH } from "../src/coral/settings.js";
+import { byId, lastSeenMs, listAgents, meshPingAll, pingSummary, summarise, type Check, type Module } from "./support.js";
+
+const interfaces: Check = {
+  id: "wireguard/interfaces",
+  title: "colony and agents have wg0 up with mesh addresses and routes",
+  timeoutMs: 30_000,
+  async run(t) {
+    const colonyIf = await t.env.colony.wg0();
+    t.observe("colony wg0", colonyIf);
+    t.verify(colonyIf.exists && colonyIf.up, "the colony's wg0 exists and is UP", colonyIf);
+    t.verify(colonyIf.addresses.includes(`${MESH.colonyIp}/32`), `the colony's wg0 has ${MESH.colonyIp}/32`, colonyIf.addresses);
+
+    const agentIps: string[] = [];
+    for (const agent of t.env.agents) {
+      const wg = await t.waitFor(`${agent.agentId}'s wg0 to carry a mesh address`, () => agent.wg0(), (w) => w.addresses.length > 0, { timeoutMs: t.scaled(15_000) });
+      t.observe(`${agent.agentId} wg0`, wg);
+      t.verify(wg.exists && wg.up, `${agent.agentId}'s wg0 exists and is UP`, wg);
+      const mine = wg.addresses.filter((a) => a.endsWith("/32") && inSubnet(a.split("/")[0]!, MESH.subnet));
+      t.verify(mine.length === 1, `${agent.agentId}'s wg0 has one /32 address in ${MESH.subnet}`, wg.addresses);
+      t.verify(wg.routes.includes(MESH.colonyIp), `${agent.agentId} routes ${MESH.colonyIp} via wg0`, wg.routes);
+      agentIps.push(mine[0]!.split("/")[0]!);
+    }
+    t.verify(new Set(agentIps).size === agentIps.length, "agent mesh addresses are unique", agentIps);
+    for (const ip of agentIps) t.verify(colonyIf.routes.includes(ip), `the colony routes ${ip}/32 via wg0`, colonyIf.routes);
+  },
+};
+
+const tunnelTraffic: Check = {
+  id: "wireguard/tunnel-traffic",
+  title: "the tunnel carries traffic both ways to every agent",
+  needs: ["wireguard/interfaces"],
+  timeoutMs: 45_000,
+  async run(t) {
+    const api = await t.env.colony.api();
+    const before = await api.meshAudit({}, { signal: t.signal });
+    t.observe("MeshAudit before", before.results);
+    const pings = await t.waitFor("MeshPing answered by every agent (3/3)", () => meshPingAll(t, t.env.agents), (r) => r.every((p) => p.received === p.sent && p.sent > 0), {
+      timeoutMs: t.scaled(20_000),
+    });
+    t.observe("MeshPing", pingSummary(pings));
+    for (const agent of t.env.agents) {
+      const rx0 = Number(before.results.find((r) => r.agentId === agent.agentId)?.rxBytes ?? 0);
+      const audit = await t.waitFor(
+        `${agent.agentId}: MeshAudit shows a real handshake and received bytes growing past ${rx0}`,
+        async () => (await api.meshAudit({ agentId: agent.agentId }, { signal: t.signal })).results[0],
+        (r) => !!r && Number(r.handshakeAgeSeconds) >= 0 && Number(r.handshakeAgeSeconds) < 1e9 && Number(r.rxBytes) > rx0,
+        { timeoutMs: t.scaled(15_000) },
+      );
+      t.metric(`${agent.agentId}.handshakeAgeSeconds`, Number(audit?.handshakeAgeSeconds), "s");
+    }
+  },
+};
+
+const allocation: Check = {
+  id: "wireguard/address-allocation",
+  title: "agent addresses are unique and allocated from .2 upward",
+  needs: ["wireguard/interfaces"],
+  requires: { minAgents: 3 },
+  timeoutMs: 20_000,
+  async run(t) {
+    const listed = byId(await listAgents(t));
+    const ips = t.env.agents.map((a) => listed.get(a.agentId)?.meshIpv4 ?? "");
+    t.observe("agent mesh IPs", Object.fromEntries(t.env.agents.map((a, i) => [a.agentId, ips[i]])));
+    t.verify(ips.every((ip) => ip !== ""), "every agent has a mesh IP", ips);
+    t.verify(new Set(ips).size === ips.length, "no two agents share a mesh IP", ips);
+    const base = ipToNumber(MESH.colonyIp) - 1;
+    const offsets = ips.map((ip) => ipToNumber(ip) - base).sort((a, b) => a - b);
+    const expected = ips.map((_, i) => i + 2);
+    t.verify(JSON.stringify(offsets) === JSON.stringify(expected), `addresses are .2 to .${ips.length + 1} of the mesh, in allocation order`, ips);
+  },
+};
+
+const stableAddress: Check = {
+  id: "wireguard/address-kept-after-agent-restart",
+  title: "an agent restarted with the same hostname gets its address back",
+  needs: ["wireguard/tunnel-traffic"],
+  timeoutMs: 90_000,
+  async run(t) {
+    const agent = t.env.agents[t.env.agents.length - 1]!;
+    const before = byId(await listAgents(t)).get(agent.agentId);
+    t.verify(!!before?.meshIpv4, `${agent.agentId} has a mesh IP before the restart`, before);
+    const restartedAt = Date.now();
+    await agent.restart(5);
+    const after = await t.waitFor(
+      `${agent.agentId} to heartbeat again after its restart`,
+      async () => byId(await listAgents(t)).get(agent.agentId),
+      (a) => !!a && a.status === "healthy" && lastSeenMs(a) > restartedAt,
+      { timeoutMs: t.scaled(60_000), intervalMs: 500 },
+    );
+    t.metric("agent restart recovery", Date.now() - restartedAt, "ms");
+    t.verify(after?.meshIpv4 === before!.meshIpv4, `${agent.agentId} kept ${before!.meshIpv4} across its restart`, { before: before!.meshIpv4, after: after?.meshIpv4 });
+    const wg = await agent.wg0();
+    t.verify(wg.addresses.includes(`${before!.meshIpv4}/32`), `${agent.agentId}'s wg0 carries ${before!.meshIpv4}/32 again`, wg.addresses);
+    const [ping] = await t.waitFor(`MeshPing to ${agent.agentId} after its restart`, () => meshPingAll(t, [agent]), (r) => r[0]!.received > 0, {
+      timeoutMs: t.scaled(30_000),
+    });
+    t.observe("MeshPing after restart", ping);
+    t.observe("listing", summarise(await listAgents(t)));
+  },
+};
+
+export const wireguard: Module = {
+  name: "wireguard",
+  phase: "connectivity",
+  checks: [interfaces, tunnelTraffic, allocation, stableAddress],
+};

@@ -1,0 +1,106 @@
+// The agent's local servers (contract connectivity.md §1.5, §1.6, §2.5): Connect AgentService
+// (GetRuntimeContext, ListServices) and GET /status on TCP 9001, bound to 127.0.0.1 plus the mesh
+// IP (or 0.0.0.0 with CORAL_AGENT_BIND_ALL=true), and the mesh-ping echo on UDP 9003.
+import { create } from "@bufbuild/protobuf";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { createSocket } from "node:dgram";
+import { createServer, type Server, type ServerResponse } from "node:http";
+import {
+  AgentService,
+  ListServicesResponseSchema,
+  RuntimeContextResponseSchema,
+} from "../../../../proto/gen/coral/agent/v1/agent_pb.js";
+import { log } from "../common/log.js";
+import type { AgentState } from "./agent-state.js";
+import { AGENT_API_PORT, MESH_PING_PORT } from "./config.js";
+import { runtimeContextGoJson } from "./go-json.js";
+import { meshTelemetry, statusWireguardDocument } from "./mesh-telemetry.js";
+
+const REQUEST_TIMEOUT_MS = 30_000;
+
+async function currentRuntimeContext(state: AgentState) {
+  const base = state.runtimeContext;
+  if (!base) return undefined;
+  return create(RuntimeContextResponseSchema, { ...base, wireguard: await meshTelemetry(state) });
+}
+
+function routes(state: AgentState) {
+  return (router: ConnectRouter) =>
+    router.service(AgentService, {
+      async getRuntimeContext() {
+        return (await currentRuntimeContext(state)) ?? create(RuntimeContextResponseSchema, {});
+      },
+      listServices() {
+        return create(ListServicesResponseSchema, {
+          services: state.config.services.map((s) => ({
+            name: s.name,
+            port: s.port,
+            healthEndpoint: s.healthEndpoint,
+            serviceType: s.serviceType,
+            status: "unknown",
+          })),
+        });
+      },
+    });
+}
+
+function sendText(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+async function statusDocument(state: AgentState, res: ServerResponse): Promise<void> {
+  const ctx = await currentRuntimeContext(state);
+  if (!ctx) return sendText(res, 503, "runtime context not yet detected\n");
+  const body = JSON.stringify({ runtime: runtimeContextGoJson(ctx), wireguard: await statusWireguardDocument(state) });
+  res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+export async function startAgentApi(state: AgentState): Promise<void> {
+  const handler = connectNodeAdapter({
+    routes: routes(state),
+    fallback(req, res) {
+      if (req.method === "GET" && (req.url ?? "").split("?")[0] === "/status") {
+        const response = res as unknown as ServerResponse;
+        statusDocument(state, response).catch((err: unknown) => sendText(response, 500, `${String(err)}\n`));
+        return;
+      }
+      sendText(res as unknown as ServerResponse, 404, "404 page not found\n");
+    },
+  });
+  const hosts = state.config.bindAll ? ["0.0.0.0"] : ["127.0.0.1", ...(state.meshIp ? [state.meshIp] : [])];
+  for (const host of hosts) {
+    const server = createServer(handler);
+    server.requestTimeout = REQUEST_TIMEOUT_MS;
+    await listen(server, host, AGENT_API_PORT);
+  }
+  // Coral says "localhost" whatever the bind address (§1.3 step 9).
+  log.info("Agent API listening on localhost", { addr: `${hosts[0]}:${AGENT_API_PORT}` });
+}
+
+/** Returns every datagram unchanged: the colony's MeshPing times the echo. */
+export function startMeshPingEcho(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket("udp4");
+    socket.on("message", (msg, rinfo) => socket.send(msg, rinfo.port, rinfo.address));
+    socket.once("error", reject);
+    socket.bind(MESH_PING_PORT, "0.0.0.0", () => {
+      socket.off("error", reject);
+      socket.on("error", (err) => log.warn("Mesh ping responder error", { error: err.message }));
+      log.debug("Mesh ping responder listening", { addr: `0.0.0.0:${MESH_PING_PORT}` });
+      resolve();
+    });
+  });
+}

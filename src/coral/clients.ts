@@ -1,0 +1,99 @@
+// Typed Connect clients for Coral's servers, from the project's own proto/ (contract §2.1): Connect
+// protocol, JSON, HTTP/1.1 (the colony's :9000 has no HTTP/2; discovery accepts only camelCase
+// JSON). Every call has a timeout of at least 10 s unless the caller passes a shorter one (§6.21).
+import { type Client, type Interceptor, createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import type { DescService } from "@bufbuild/protobuf";
+import { AgentService } from "../../proto/gen/coral/agent/v1/agent_pb.js";
+import { ColonyService } from "../../proto/gen/coral/colony/v1/colony_pb.js";
+import { DiscoveryService } from "../../proto/gen/coral/discovery/v1/discovery_pb.js";
+import { MeshService } from "../../proto/gen/coral/mesh/v1/auth_pb.js";
+
+export const RPC_TIMEOUT_MS = 10_000;
+
+export interface RpcRecord {
+  procedure: string;
+  baseUrl: string;
+  ms: number;
+  code: string; // "ok" or the Connect code
+}
+
+/** Receives one record per call: the run's RPC history, for evidence and the benchmark. */
+export type RpcRecorder = (record: RpcRecord) => void;
+
+function recordingInterceptor(baseUrl: string, record?: RpcRecorder): Interceptor {
+  return (next) => async (req) => {
+    const started = performance.now();
+    try {
+      const res = await next(req);
+      record?.({ procedure: req.url.replace(baseUrl, ""), baseUrl, ms: performance.now() - started, code: "ok" });
+      return res;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      record?.({ procedure: req.url.replace(baseUrl, ""), baseUrl, ms: performance.now() - started, code: String(code ?? "error") });
+      throw error;
+    }
+  };
+}
+
+function client<S extends DescService>(service: S, baseUrl: string, record?: RpcRecorder): Client<S> {
+  return createClient(
+    service,
+    createConnectTransport({
+      baseUrl,
+      httpVersion: "1.1",
+      useBinaryFormat: false,
+      defaultTimeoutMs: RPC_TIMEOUT_MS,
+      jsonOptions: { ignoreUnknownFields: true },
+      interceptors: [recordingInterceptor(baseUrl, record)],
+    }),
+  );
+}
+
+export const discoveryClient = (baseUrl: string, record?: RpcRecorder) => client(DiscoveryService, baseUrl, record);
+export const colonyClient = (baseUrl: string, record?: RpcRecorder) => client(ColonyService, baseUrl, record);
+export const meshClient = (baseUrl: string, record?: RpcRecorder) => client(MeshService, baseUrl, record);
+export const agentClient = (baseUrl: string, record?: RpcRecorder) => client(AgentService, baseUrl, record);
+
+export type DiscoveryClient = ReturnType<typeof discoveryClient>;
+export type ColonyClient = ReturnType<typeof colonyClient>;
+export type MeshClient = ReturnType<typeof meshClient>;
+export type AgentClient = ReturnType<typeof agentClient>;
+
+/** GET a JSON (or text) document with a deadline: /health, /status. */
+export async function getDocument(url: string, timeoutMs = RPC_TIMEOUT_MS, signal?: AbortSignal): Promise<{ status: number; body: string; json?: unknown }> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const res = await fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+  const body = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, body, json };
+}
+
+/**
+ * A raw Connect JSON POST, for requests a typed client cannot express (malformed keys, snake_case
+ * bodies, binary encodings) and for answers that are not Connect at all (an empty reply).
+ */
+export async function postRaw(
+  url: string,
+  body: string,
+  options: { contentType?: string; timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<{ status: number; body: string } | { transportError: string }> {
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? RPC_TIMEOUT_MS);
+  try {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": options.contentType ?? "application/json" },
+      body,
+      signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
+    });
+    return { status: res.status, body: await res.text() };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return { transportError: cause?.code ?? cause?.message ?? (error as Error).message };
+  }
+}

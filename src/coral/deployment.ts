@@ -1,0 +1,233 @@
+// One Coral deployment per run: discovery, then a colony registered with it, then N agents
+// (contract §1.9, §6.5 ordering). Readiness is observed, never slept on. The same steps drive
+// real Coral images and the reference images.
+import type { DockerClient } from "../docker/client.js";
+import { RunScope } from "../docker/run-scope.js";
+import type { ContainerEvidence, RunEnvironment } from "../runner/environment.js";
+import { pollUntil } from "../util/poll.js";
+import { type RpcRecord, getDocument } from "./clients.js";
+import { COLONY_ENTRYPOINT, initColony } from "./colony-setup.js";
+import { AgentNode, ColonyNode, DiscoveryNode } from "./nodes.js";
+import { type CoralImages, PORTS, READY_MS, STUN_NOWHERE, TIMERS } from "./settings.js";
+import { type CoralVersion, detectVersion } from "./version.js";
+
+export interface DeploymentOptions {
+  runId: string;
+  images: CoralImages;
+  agents: number;
+  timeoutScale: number;
+  /** Reference-image fault switches per role (CORAL_REF_FAULTS); real Coral ignores them. */
+  refFaults?: Partial<Record<"discovery" | "colony" | "agent", string>>;
+  onSecret?: (value: string) => void;
+  progress?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface AgentOverrides {
+  env?: Record<string, string>;
+  /** Extra reference faults for this agent only. */
+  refFaults?: string;
+}
+
+const TUN = { capAdd: ["NET_ADMIN"], devices: ["/dev/net/tun"] };
+
+export class CoralDeployment implements RunEnvironment {
+  readonly rpcHistory: RpcRecord[] = [];
+  readonly scope: RunScope;
+  discovery!: DiscoveryNode;
+  colony!: ColonyNode;
+  agents: AgentNode[] = [];
+  version: CoralVersion = { version: "unknown", evidence: "not detected yet" };
+  readonly timings: Record<string, number> = {};
+
+  constructor(
+    docker: DockerClient,
+    readonly options: DeploymentOptions,
+  ) {
+    this.scope = new RunScope(docker, options.runId);
+  }
+
+  private readonly record = (r: RpcRecord) => {
+    if (this.rpcHistory.length < 5000) this.rpcHistory.push(r);
+  };
+
+  scaled(ms: number): number {
+    return Math.round(ms * this.options.timeoutScale);
+  }
+
+  async up(): Promise<void> {
+    const t0 = Date.now();
+    const mark = (name: string) => (this.timings[name] = Date.now() - t0);
+    const progress = this.options.progress ?? (() => {});
+    await this.scope.createNetwork();
+
+    progress("starting discovery");
+    await this.startDiscovery();
+    mark("discoveryHealthy");
+
+    progress("initialising and starting the colony");
+    await this.startColony();
+    mark("colonyRegistered");
+
+    progress(`starting ${this.options.agents} agents`);
+    this.agents = await Promise.all(Array.from({ length: this.options.agents }, (_, i) => this.startAgent(`agent-${i}`)));
+    await this.waitForAgentsListed(this.agents);
+    mark("agentsHealthy");
+    if (this.agents[0]) this.version = await detectVersion(this.agents[0]);
+  }
+
+  private async startDiscovery(): Promise<void> {
+    const container = await this.scope.start({
+      role: "discovery",
+      image: this.options.images.discovery,
+      hostname: "discovery",
+      aliases: ["discovery"],
+      publish: [PORTS.discovery],
+      env: this.refFaultEnv("discovery"),
+      cmd: [
+        "npx", "wrangler", "dev", "--ip", "0.0.0.0", "--port", String(PORTS.discovery),
+        "--persist-to", "/tmp/wrangler-persist",
+        "--var", `DEFAULT_TTL_SECONDS:${TIMERS.discoveryTtlSeconds}`,
+        "--var", `CLEANUP_INTERVAL_MS:${TIMERS.discoveryCleanupMs}`,
+      ],
+    });
+    this.discovery = new DiscoveryNode(this.scope, container, this.record);
+    await pollUntil("discovery GET /health to answer 200", () => this.discovery.health(3_000), (r) => r.status === 200, {
+      timeoutMs: this.scaled(READY_MS.discovery),
+      signal: this.options.signal,
+    });
+  }
+
+  private async startColony(): Promise<void> {
+    const container = await this.scope.start({
+      role: "colony",
+      image: this.options.images.colony,
+      hostname: "colony",
+      aliases: ["colony"],
+      entrypoint: COLONY_ENTRYPOINT,
+      cmd: [],
+      publish: [PORTS.colonyConnect, PORTS.colonyPublic],
+      ...TUN,
+      env: {
+        CORAL_DISCOVERY_ENDPOINT: this.discovery.internalUrl,
+        CORAL_PUBLIC_ENDPOINT: `colony:${PORTS.colonyWireGuard}`,
+        CORAL_DISCOVERY_REGISTER_INTERVAL: TIMERS.registerInterval,
+        ...this.refFaultEnv("colony"),
+      },
+    });
+    const identity = await initColony(container, this.discovery.internalUrl);
+    this.options.onSecret?.(identity.bootstrapPsk);
+    this.colony = new ColonyNode(this.scope, container, identity, this.record);
+
+    // :9000/status is the readiness gate (§1.2 step 8, §6.27); then discovery must know the colony.
+    await pollUntil("colony GET :9000/status to answer 200", () => this.colony.statusDocument(3_000), (r) => r.status === 200, {
+      timeoutMs: this.scaled(READY_MS.colony),
+      signal: this.options.signal,
+    });
+    const discovery = await this.discovery.client();
+    await pollUntil(
+      `discovery LookupColony(${identity.id}) to return the colony`,
+      () => discovery.lookupColony({ meshId: identity.id }, { timeoutMs: 5_000 }),
+      (r) => r.pubkey.length > 0,
+      { timeoutMs: this.scaled(READY_MS.colony), signal: this.options.signal },
+    );
+  }
+
+  /** Starts an agent named by its hostname; also used by checks for extra or misconfigured agents. */
+  async startAgent(hostname: string, overrides: AgentOverrides = {}): Promise<AgentNode> {
+    const faults = [this.options.refFaults?.agent, overrides.refFaults].filter(Boolean).join(",");
+    const container = await this.scope.start({
+      role: hostname,
+      image: this.options.images.agent,
+      hostname,
+      aliases: [hostname],
+      entrypoint: ["coral-agent"],
+      cmd: ["start"],
+      publish: [PORTS.agentApi],
+      ...TUN,
+      env: {
+        CORAL_COLONY_ID: this.colony.identity.id,
+        CORAL_CA_FINGERPRINT: this.colony.identity.caFingerprint,
+        CORAL_BOOTSTRAP_PSK: this.colony.identity.bootstrapPsk,
+        CORAL_DISCOVERY_ENDPOINT: this.discovery.internalUrl,
+        CORAL_HEARTBEAT_INTERVAL: TIMERS.heartbeatInterval,
+        CORAL_STUN_SERVERS: STUN_NOWHERE,
+        CORAL_AGENT_BIND_ALL: "true",
+        CORAL_MONITOR_ALL: "false",
+        ...(faults ? { CORAL_REF_FAULTS: faults } : {}),
+        ...overrides.env,
+      },
+    });
+    return new AgentNode(this.scope, container, hostname, this.record);
+  }
+
+  /**
+   * Setup waits until every agent is listed with a mesh IP, or has exited. It does not judge
+   * health or tunnels (the checks do, with messages naming the cause); a timeout here only means
+   * the checks start on a deployment that is not ready, and they will say what they saw.
+   */
+  private async waitForAgentsListed(agents: AgentNode[]): Promise<void> {
+    const api = await this.colony.api();
+    try {
+      await pollUntil(
+        "every agent listed by the colony with a mesh IP",
+        async () => {
+          const listed = (await api.listAgents({})).agents.filter((a) => a.meshIpv4);
+          const exited = await Promise.all(agents.map(async (a) => ((await a.exitCode()) !== undefined ? a.agentId : undefined)));
+          return { listed: listed.map((a) => a.agentId), exited: exited.filter(Boolean) };
+        },
+        (seen) => agents.every((a) => seen.listed.includes(a.agentId) || seen.exited.includes(a.agentId)),
+        { timeoutMs: this.scaled(READY_MS.agents), intervalMs: 200, signal: this.options.signal },
+      );
+    } catch (error) {
+      if (this.options.signal?.aborted) throw error;
+      this.options.progress?.(`agents not all registered: ${(error as Error).message}`);
+    }
+  }
+
+  private refFaultEnv(role: "discovery" | "colony" | "agent"): Record<string, string> {
+    const faults = this.options.refFaults?.[role];
+    return faults ? { CORAL_REF_FAULTS: faults } : {};
+  }
+
+  // RunEnvironment
+
+  properties(): Record<string, string> {
+    return {
+      "run.id": this.options.runId,
+      "image.discovery": this.options.images.discovery,
+      "image.colony": this.options.images.colony,
+      "image.agent": this.options.images.agent,
+      "coral.version": this.version.version,
+      "coral.version.evidence": this.version.evidence,
+      agents: String(this.options.agents),
+      ...(this.colony ? { "colony.id": this.colony.id } : {}),
+      ...Object.fromEntries(Object.entries(this.timings).map(([k, v]) => [`setup.ms.${k}`, String(v)])),
+    };
+  }
+
+  missing(requirement: { minAgents?: number; capabilities?: string[] }): string | undefined {
+    if (requirement.minAgents !== undefined && this.agents.length < requirement.minAgents) {
+      return `needs ${requirement.minAgents} agents, the run has ${this.agents.length} (--agents)`;
+    }
+    const unknown = (requirement.capabilities ?? []).filter((c) => c !== "tun");
+    return unknown.length ? `capability not available: ${unknown.join(", ")}` : undefined;
+  }
+
+  async snapshot(): Promise<ContainerEvidence[]> {
+    return snapshotScope(this.scope);
+  }
+}
+
+export async function snapshotScope(scope: RunScope): Promise<ContainerEvidence[]> {
+  return Promise.all(
+    scope.containers().map(async (c) => ({
+      name: c.name,
+      role: c.role,
+      state: await c.state().catch((e: Error) => `unknown (${e.message})`),
+      logs: await c.logs({ tail: 2000 }),
+    })),
+  );
+}
+
+export { getDocument };

@@ -1,0 +1,95 @@
+// `coral-e2e doctor`: what this machine offers the layers, one line per item, pass/warn/fail.
+import { access, readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import type { DockerClient } from "../docker/client.js";
+import { BASE_IMAGE } from "../images/build.js";
+import { IMAGE_PRESETS, type CoralImages } from "./settings.js";
+
+export type Severity = "pass" | "warn" | "fail";
+
+export interface DoctorItem {
+  item: string;
+  severity: Severity;
+  detail: string;
+}
+
+async function exists(path: string, mode = constants.F_OK): Promise<boolean> {
+  try {
+    await access(path, mode);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return (await readFile(path, "utf8")).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export async function runDoctorChecks(docker: DockerClient, images: CoralImages = IMAGE_PRESETS.reference!): Promise<DoctorItem[]> {
+  const items: DoctorItem[] = [];
+  let dockerOk = false;
+  try {
+    const version = await docker.version();
+    dockerOk = true;
+    items.push({ item: "docker", severity: "pass", detail: `daemon ${version} reachable` });
+  } catch (error) {
+    items.push({ item: "docker", severity: "fail", detail: (error as Error).message });
+  }
+
+  items.push(
+    (await exists("/dev/net/tun"))
+      ? { item: "/dev/net/tun", severity: "pass", detail: "present (WireGuard in colony and agents)" }
+      : { item: "/dev/net/tun", severity: "fail", detail: "missing: colony and agents cannot create wg0 (modprobe tun)" },
+  );
+
+  items.push(
+    (await exists("/sys/kernel/btf/vmlinux"))
+      ? { item: "kernel BTF", severity: "pass", detail: "/sys/kernel/btf/vmlinux present (eBPF, layers 0 and 3)" }
+      : { item: "kernel BTF", severity: "warn", detail: "no /sys/kernel/btf/vmlinux: eBPF layers (0, 3) will be skipped" },
+  );
+
+  const tracefs = (await exists("/sys/kernel/tracing/events")) || (await exists("/sys/kernel/debug/tracing/events"));
+  items.push(
+    tracefs
+      ? { item: "tracefs/debugfs", severity: "pass", detail: "tracing events reachable (uprobes, profiles)" }
+      : { item: "tracefs/debugfs", severity: "warn", detail: "neither /sys/kernel/tracing nor /sys/kernel/debug/tracing is mounted: layers 2-3 profiling will be skipped" },
+  );
+
+  const uprobes = (await exists("/sys/kernel/tracing/uprobe_events")) || (await exists("/sys/kernel/debug/tracing/uprobe_events"));
+  items.push(
+    uprobes
+      ? { item: "uprobes", severity: "pass", detail: "uprobe_events present (layer 3 debug sessions)" }
+      : { item: "uprobes", severity: "warn", detail: "no uprobe_events: layer 3 uprobe sessions will be skipped" },
+  );
+
+  const paranoid = await readText("/proc/sys/kernel/perf_event_paranoid");
+  items.push(
+    paranoid === undefined
+      ? { item: "perf_event_paranoid", severity: "warn", detail: "unreadable: CPU profiling may fail" }
+      : { item: "perf_event_paranoid", severity: Number(paranoid) <= 2 ? "pass" : "warn", detail: `${paranoid}${Number(paranoid) > 2 ? " (> 2: profiling needs CAP_SYS_ADMIN in the agent)" : ""}` },
+  );
+
+  if (dockerOk) {
+    for (const image of [BASE_IMAGE, ...new Set(Object.values(images))]) {
+      const present = await docker.imageExists(image).catch(() => false);
+      items.push({
+        item: `image ${image}`,
+        severity: present ? "pass" : image === BASE_IMAGE ? "warn" : "fail",
+        detail: present ? "present" : "missing: run `coral-e2e images`",
+      });
+    }
+  }
+  return items;
+}
+
+/** Exit code by severity: 0 all pass, 1 warnings only, 3 anything failed (an environment error). */
+export function doctorExitCode(items: DoctorItem[]): number {
+  if (items.some((i) => i.severity === "fail")) return 3;
+  if (items.some((i) => i.severity === "warn")) return 1;
+  return 0;
+}

@@ -1,0 +1,113 @@
+// The one place that talks to the Docker daemon (dockerode). Every call carries a timeout; a daemon
+// that does not answer becomes an error naming the call, never a hung run.
+import Docker from "dockerode";
+import { withTimeout } from "../util/time.js";
+import { PROJECT_LABEL, RUN_LABEL } from "./labels.js";
+
+export const DOCKER_CALL_MS = 30_000;
+
+export class DockerUnavailableError extends Error {
+  constructor(detail: string) {
+    super(`Docker is not reachable (${detail}); start the daemon or set DOCKER_HOST`);
+    this.name = "DockerUnavailableError";
+  }
+}
+
+export interface RemovedResources {
+  containers: string[];
+  networks: string[];
+  volumes: string[];
+}
+
+export class DockerClient {
+  readonly api: Docker;
+
+  constructor(api = new Docker()) {
+    this.api = api;
+  }
+
+  /** Daemon version, or DockerUnavailableError. */
+  async version(timeoutMs = 5_000): Promise<string> {
+    try {
+      const info = await withTimeout(this.api.version(), timeoutMs, "docker version");
+      return info.Version;
+    } catch (error) {
+      throw new DockerUnavailableError((error as Error).message);
+    }
+  }
+
+  async imageExists(tag: string): Promise<boolean> {
+    try {
+      await this.call(this.api.getImage(tag).inspect(), `inspect image ${tag}`);
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw error;
+    }
+  }
+
+  /** Run ids of every run that left labelled resources behind. */
+  async runsWithLeftovers(): Promise<string[]> {
+    const filters = JSON.stringify({ label: [PROJECT_LABEL] });
+    const [containers, networks] = await Promise.all([
+      this.call(this.api.listContainers({ all: true, filters }), "list containers"),
+      this.call(this.api.listNetworks({ filters }), "list networks"),
+    ]);
+    const ids = new Set<string>();
+    for (const c of containers) if (c.Labels?.[RUN_LABEL]) ids.add(c.Labels[RUN_LABEL]);
+    for (const n of networks) if (n.Labels?.[RUN_LABEL]) ids.add(n.Labels[RUN_LABEL]);
+    return [...ids].sort();
+  }
+
+  /**
+   * Removes every container, network and volume carrying the project's label, or only those of one
+   * run. Containers first (a network with endpoints cannot go). Errors on one resource do not stop
+   * the others; the names removed are returned.
+   */
+  async removeLabelled(runId?: string): Promise<RemovedResources> {
+    const label = runId ? `${RUN_LABEL}=${runId}` : PROJECT_LABEL;
+    const filters = JSON.stringify({ label: [label] });
+    const removed: RemovedResources = { containers: [], networks: [], volumes: [] };
+
+    const containers = await this.call(this.api.listContainers({ all: true, filters }), "list containers");
+    await Promise.all(
+      containers.map(async (c) => {
+        try {
+          await this.call(this.api.getContainer(c.Id).remove({ force: true, v: true }), `remove container ${c.Id}`);
+          removed.containers.push(c.Names?.[0]?.replace(/^\//, "") ?? c.Id);
+        } catch (error) {
+          if (statusOf(error) === 404) return;
+        }
+      }),
+    );
+    const networks = await this.call(this.api.listNetworks({ filters }), "list networks");
+    for (const n of networks) {
+      try {
+        await this.call(this.api.getNetwork(n.Id).remove(), `remove network ${n.Name}`);
+        removed.networks.push(n.Name);
+      } catch {
+        // already gone, or still in use by a container of another tool: leave it
+      }
+    }
+    const volumes = await this.call(this.api.listVolumes({ filters }), "list volumes");
+    for (const v of volumes.Volumes ?? []) {
+      try {
+        await this.call(this.api.getVolume(v.Name).remove(), `remove volume ${v.Name}`);
+        removed.volumes.push(v.Name);
+      } catch {
+        // in use or gone
+      }
+    }
+    return removed;
+  }
+
+  /** Wraps one daemon call with the standard timeout. */
+  call<T>(work: Promise<T>, what: string, timeoutMs = DOCKER_CALL_MS, signal?: AbortSignal): Promise<T> {
+    return withTimeout(work, timeoutMs, `docker: ${what}`, signal);
+  }
+}
+
+/** HTTP status of a dockerode error (404 missing, 409 conflict, 304 not modified). */
+export function statusOf(error: unknown): number | undefined {
+  return (error as { statusCode?: number } | undefined)?.statusCode;
+}

@@ -1,0 +1,73 @@
+// The contract between check modules (checks/) and the engine (src/runner). A check reads like the
+// test case it implements: it waits for and verifies observations of the deployment it is given,
+// and every verified observation is recorded, so a check that asserts nothing is refused.
+
+export type Phase = "connectivity" | "observability";
+export type Layer = 0 | 1 | 2 | 3;
+
+/** A promise Coral breaks in a known version: a failure of the check is then reported, not fatal. */
+export interface KnownDefect {
+  since: string; // first Coral version seen with the defect, e.g. "v0.3.0"
+  ref: string; // contract section, e.g. "connectivity.md §6.7"
+  summary: string;
+}
+
+/** What a check needs from the environment; the engine skips it with a reason when missing. */
+export interface Requirements {
+  minAgents?: number;
+  capabilities?: string[]; // names the environment understands, e.g. "tun", "ebpf"
+}
+
+export interface CheckSpec<Env> {
+  id: string; // "<module>/<name>", unique over all modules
+  title: string;
+  needs?: string[]; // ids of checks that must have passed (or reported a known defect) first
+  requires?: Requirements;
+  timeoutMs: number; // deadline before --timeout-scale
+  knownDefect?: KnownDefect;
+  run(t: CheckContext<Env>): Promise<void>;
+}
+
+export interface CheckModule<Env> {
+  name: string; // "discovery", "wireguard", …
+  phase: Phase;
+  layer?: Layer; // observability modules only
+  checks: CheckSpec<Env>[];
+}
+
+export interface WaitOptions {
+  timeoutMs?: number; // default: what is left of the check's deadline
+  intervalMs?: number; // default 250 ms
+}
+
+export interface CheckContext<Env> {
+  readonly env: Env;
+  /** Aborted at the check's deadline, on --timeout and on Ctrl-C. Pass it to every call. */
+  readonly signal: AbortSignal;
+  readonly deadline: number; // epoch ms
+  /** Multiply a duration by --timeout-scale. */
+  scaled(ms: number): number;
+  /** A line for the check's log, shown only when it fails (or with --verbose). */
+  log(message: string): void;
+  /** Evidence without a verdict: kept in reports and artifacts. */
+  observe(label: string, value: unknown): void;
+  /** Records a verified observation, or fails the check naming the claim and what was seen. */
+  verify(condition: boolean, claim: string, seen?: unknown): void;
+  fail(message: string, seen?: unknown): never;
+  /**
+   * Polls `probe` until `accept` returns true; a probe error counts as an observation. On timeout
+   * fails with "timed out after Ns waiting for <what>; last saw: …". The accepted value is recorded
+   * as a verified observation and returned.
+   */
+  waitFor<T>(what: string, probe: () => Promise<T>, accept: (value: T) => boolean, options?: WaitOptions): Promise<T>;
+  /** A measured figure (recovery time, latency) for the reports and the benchmark. */
+  metric(name: string, value: number, unit: string): void;
+}
+
+/** Thrown by verify/fail/waitFor; carries what was seen. */
+export class CheckFailure extends Error {
+  constructor(message: string, readonly seen?: unknown) {
+    super(message);
+    this.name = "CheckFailure";
+  }
+}

@@ -1,0 +1,33 @@
+// What the engine needs from the system under test, whatever deploys it: a deployment for the
+// real runner (src/coral), a fake in the engine's own tests.
+
+export interface ContainerEvidence {
+  name: string; // container name
+  role: string; // "colony", "agent-0", "discovery", …
+  state: string; // "running", "exited (1)", "paused", "removed", …
+  logs: string; // stdout+stderr, ANSI stripped, possibly truncated at the head
+}
+
+export interface RunEnvironment {
+  /** Report properties: images, detected Coral version, agent count… (never secrets). */
+  properties(): Record<string, string>;
+  /** Why a requirement cannot be met here, or undefined when it can. */
+  missing(requirement: { minAgents?: number; capabilities?: string[] }): string | undefined;
+  /** Logs and state of every container of the run, now. Never throws. */
+  snapshot(): Promise<ContainerEvidence[]>;
+}
+
+export interface SetupContext {
+  runId: string;
+  signal: AbortSignal;
+  progress(message: string): void;
+}
+
+export interface EnvironmentProvider<Env extends RunEnvironment> {
+  /** Brings the system up; on failure it must still leave `teardown` able to remove what it made. */
+  setup(ctx: SetupContext): Promise<Env>;
+  /** Evidence when setup itself failed (no Env exists). Never throws. */
+  setupEvidence(runId: string): Promise<ContainerEvidence[]>;
+  /** Removes everything the run created (by the run's label), unless keep. Never throws. */
+  teardown(runId: string, options: { keep: boolean }): Promise<void>;
+}
