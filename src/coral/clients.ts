@@ -3,6 +3,7 @@
 // JSON). Every call has a timeout of at least 10 s unless the caller passes a shorter one (§6.21).
 import { type Client, type Interceptor, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { deadlineSignal } from "../util/time.js";
 import type { DescService } from "@bufbuild/protobuf";
 import { AgentService } from "../../proto/gen/coral/agent/v1/agent_pb.js";
 import { ColonyService } from "../../proto/gen/coral/colony/v1/colony_pb.js";
@@ -62,9 +63,15 @@ export type AgentClient = ReturnType<typeof agentClient>;
 
 /** GET a JSON (or text) document with a deadline: /health, /status. */
 export async function getDocument(url: string, timeoutMs = RPC_TIMEOUT_MS, signal?: AbortSignal): Promise<{ status: number; body: string; json?: unknown }> {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const res = await fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
-  const body = await res.text();
+  const deadline = deadlineSignal(timeoutMs, signal);
+  let res: Response;
+  let body: string;
+  try {
+    res = await fetch(url, { signal: deadline.signal });
+    body = await res.text();
+  } finally {
+    deadline.done();
+  }
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -83,17 +90,19 @@ export async function postRaw(
   body: string,
   options: { contentType?: string; timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<{ status: number; body: string } | { transportError: string }> {
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? RPC_TIMEOUT_MS);
+  const deadline = deadlineSignal(options.timeoutMs ?? RPC_TIMEOUT_MS, options.signal);
   try {
     const res = await fetch(url, {
       method: "POST",
       headers: { "Content-Type": options.contentType ?? "application/json" },
       body,
-      signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
+      signal: deadline.signal,
     });
     return { status: res.status, body: await res.text() };
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     return { transportError: cause?.code ?? cause?.message ?? (error as Error).message };
+  } finally {
+    deadline.done();
   }
 }

@@ -29,6 +29,9 @@ export interface AgentOverrides {
   refFaults?: string;
 }
 
+/** One readiness probe: short, since a published port accepts before the container listens. */
+const PROBE_MS = 1_500;
+
 const TUN = { capAdd: ["NET_ADMIN"], devices: ["/dev/net/tun"] };
 
 export class CoralDeployment implements RunEnvironment {
@@ -39,6 +42,8 @@ export class CoralDeployment implements RunEnvironment {
   agents: AgentNode[] = [];
   version: CoralVersion = { version: "unknown", evidence: "not detected yet" };
   readonly timings: Record<string, number> = {};
+  /** Log lines a check provoked on purpose (a known crash); the closing scan does not count them. */
+  readonly provokedLogLines: RegExp[] = [];
 
   constructor(
     docker: DockerClient,
@@ -92,7 +97,7 @@ export class CoralDeployment implements RunEnvironment {
       ],
     });
     this.discovery = new DiscoveryNode(this.scope, container, this.record);
-    await pollUntil("discovery GET /health to answer 200", () => this.discovery.health(3_000), (r) => r.status === 200, {
+    await pollUntil("discovery GET /health to answer 200", () => this.discovery.health(PROBE_MS), (r) => r.status === 200, {
       timeoutMs: this.scaled(READY_MS.discovery),
       signal: this.options.signal,
     });
@@ -120,7 +125,7 @@ export class CoralDeployment implements RunEnvironment {
     this.colony = new ColonyNode(this.scope, container, identity, this.record);
 
     // :9000/status is the readiness gate (§1.2 step 8, §6.27); then discovery must know the colony.
-    await pollUntil("colony GET :9000/status to answer 200", () => this.colony.statusDocument(3_000), (r) => r.status === 200, {
+    await pollUntil("colony GET :9000/status to answer 200", () => this.colony.statusDocument(PROBE_MS), (r) => r.status === 200, {
       timeoutMs: this.scaled(READY_MS.colony),
       signal: this.options.signal,
     });
@@ -159,6 +164,17 @@ export class CoralDeployment implements RunEnvironment {
       },
     });
     return new AgentNode(this.scope, container, hostname, this.record);
+  }
+
+  /**
+   * Replaces an agent's container with a new one of the same hostname: a new container, new keys,
+   * the same agent id (contract §1.8: the address must come back).
+   */
+  async recreateAgent(agent: AgentNode): Promise<AgentNode> {
+    await agent.container.remove();
+    const fresh = await this.startAgent(agent.agentId);
+    this.agents = this.agents.map((a) => (a === agent ? fresh : a));
+    return fresh;
   }
 
   /**

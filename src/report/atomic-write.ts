@@ -1,7 +1,6 @@
 // Reports are written to a temporary file beside the target and renamed into place, so a reader
 // (CI, or a run killed mid-write) sees either the previous file or the complete new one.
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 
 export async function writeFileAtomic(path: string, content: string): Promise<void> {
@@ -14,14 +13,6 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
     await rm(temp, { force: true });
     throw error;
   }
-}
-
-/** For the forced exit of a second Ctrl-C, where no await is left. */
-export function writeFileAtomicSync(path: string, content: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temp = tempPathFor(path);
-  writeFileSync(temp, content, "utf8");
-  renameSync(temp, path);
 }
 
 function tempPathFor(path: string): string {

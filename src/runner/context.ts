@@ -58,8 +58,8 @@ export function createCheckContext<Env>(options: ContextOptions<Env>): CheckCont
   const { env, signal, deadline, timeoutScale, recorder } = options;
   const scaled = (ms: number) => ms * timeoutScale;
 
+  // What was seen travels with the failure (result.seen), not as another observation.
   const fail = (message: string, seen?: unknown): never => {
-    if (seen !== undefined) recorder.addObservation(message, seen, false);
     throw new CheckFailure(message, toJsonSafe(seen));
   };
 
@@ -77,6 +77,7 @@ export function createCheckContext<Env>(options: ContextOptions<Env>): CheckCont
         recorder.addObservation(claim, seen, true);
         return;
       }
+      recorder.addObservation(claim, seen, false);
       fail(seen === undefined ? `expected ${claim}` : `expected ${claim}; saw: ${describe(seen)}`, seen);
     },
     waitFor: (what, probe, accept, waitOptions) =>

@@ -54,3 +54,23 @@ export function parseDurationMs(text: string): number {
   }
   return consumed === text.length && consumed > 0 ? total : NaN;
 }
+
+/**
+ * An AbortSignal that fires after `ms` (or with `parent`). Unlike AbortSignal.timeout its timer
+ * keeps the process alive: a request stuck on a half-open socket (docker-proxy accepts before the
+ * container listens) must end in a timeout, not in Node exiting with an unsettled promise.
+ */
+export function deadlineSignal(ms: number, parent?: AbortSignal): { signal: AbortSignal; done: () => void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new TimeoutError("request", ms)), ms);
+  const onParent = () => controller.abort(parent?.reason);
+  if (parent?.aborted) onParent();
+  parent?.addEventListener("abort", onParent, { once: true });
+  return {
+    signal: controller.signal,
+    done: () => {
+      clearTimeout(timer);
+      parent?.removeEventListener("abort", onParent);
+    },
+  };
+}

@@ -32,8 +32,9 @@ func main() {
 
 	tunDev, err := tun.CreateTUN(ifname, mtu)
 	if err != nil {
-		// Same wording as Coral's agent error (contract §7.3), e.g. "/dev/net/tun does not exist".
-		fmt.Fprintf(os.Stderr, "CreateTUN(%q) failed; %v\n", ifname, err)
+		// wireguard-go's own wording, as in Coral's error (contract §7.3):
+		// `CreateTUN("wg0") failed; /dev/net/tun does not exist`.
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 

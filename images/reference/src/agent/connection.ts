@@ -77,10 +77,19 @@ export class ConnectionManager {
     const stopAfter = faults.has("stop-heartbeats-after") ? parseDuration(faults.value("stop-heartbeats-after"), 0) : undefined;
     const startedMs = Date.now();
     log.info("Starting heartbeat loop", { interval: intervalMs });
+    // Like a Go ticker: a fixed rate with one buffered tick. A tick that passed during a slow
+    // heartbeat fires at once afterwards; further missed ticks are dropped.
+    let nextTickMs = startedMs + intervalMs;
     for (;;) {
       if (stopAfter !== undefined && Date.now() - startedMs >= stopAfter) return;
       if (this.state.colony) await this.sendHeartbeat();
-      await sleep(intervalMs);
+      const now = Date.now();
+      if (now >= nextTickMs) {
+        nextTickMs = startedMs + (Math.floor((now - startedMs) / intervalMs) + 1) * intervalMs;
+        continue;
+      }
+      await sleep(nextTickMs - now);
+      nextTickMs += intervalMs;
     }
   }
 

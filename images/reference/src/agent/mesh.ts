@@ -64,6 +64,9 @@ export async function configureAgentMesh(state: AgentState, assignment: MeshAssi
   const meshV4 = state.colonyMeshIpv4();
   const meshV6 = state.colonyMeshIpv6();
   log.info("Adding colony as WireGuard peer", { endpoint, public_key: colony.pubkey.slice(0, 8) + "...", allowed_ips: [`${meshV4}/32`, `${meshV6}/128`] });
+  // Re-adding (rather than updating) drops any session with a previous colony instance, so the
+  // next packet starts a fresh handshake.
+  await device.removePeer(colony.pubkey).catch(() => undefined);
   await device.setPeer({
     publicKey: colony.pubkey,
     endpoint: endpoint || undefined,

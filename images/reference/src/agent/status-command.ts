@@ -56,7 +56,7 @@ function printText(ctx: RuntimeContextResponse, cert: Record<string, unknown> | 
     `  Mesh IP:      ${wg?.meshIp || "-"}`,
     `  Mesh subnet:  ${wg?.meshSubnet || "-"}`,
     `  Listen port:  ${wg?.listenPort ?? 0}`,
-    `  Interface:    ${wg?.status?.interfaceExists ? `up=${wg.status.linkStatus}` : "missing"}`,
+    `  Interface:    ${wg?.status?.interfaceExists ? `wg0 (${wg.status.linkStatus})` : "wg0 (missing)"}`,
     `  Peers:        ${wg?.status?.peers.length ?? 0}`,
   ];
   for (const peer of wg?.status?.peers ?? []) {

@@ -1,7 +1,7 @@
 // The colony's registration with discovery (contract §3.1): Health then RegisterColony, 5 tries
 // with 1/2/4/8 s backoff at startup (blocking), then the same sequence every register_interval,
 // forever. No unregister on shutdown.
-import { derFingerprintHex, pemFingerprint } from "../common/ca.js";
+import { pemFingerprint } from "../common/ca.js";
 import { parseDuration } from "../common/duration.js";
 import { faults } from "../common/faults.js";
 import { log } from "../common/log.js";
@@ -82,7 +82,6 @@ export async function startDiscoveryRegistration(ctx: ColonyContext, stun: StunR
     log.info("Discovery registration disabled");
     return;
   }
-  log.debug("Registering colony with discovery", { ca_fingerprint: derFingerprintHex(ctx.ca.root.certPem), discovery_url: ctx.discoveryUrl });
   if (!(await registerWithRetry(ctx, stun))) log.warn("Initial registration failed, will retry in background");
   if (faults.has("no-discovery-refresh")) return;
   const intervalMs = parseDuration(d.register_interval, 60_000);

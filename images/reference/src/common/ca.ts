@@ -2,12 +2,17 @@
 // server, agent and policy-signing intermediates, all ECDSA P-256, stored as PEM files under
 // `<colonydir>/ca/`. Also the two fingerprints Coral circulates (§3.3 item 6): SHA-256 over the
 // root certificate's DER and SHA-256 over its PEM file.
+// @peculiar/x509 needs a Reflect metadata polyfill loaded before it (its README says so).
+import "reflect-metadata";
 import { createHash, webcrypto } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as x509 from "@peculiar/x509";
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as never);
+
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
 const subtle = webcrypto.subtle;
 const EC = { name: "ECDSA", namedCurve: "P-256" } as const;

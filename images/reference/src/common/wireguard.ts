@@ -130,11 +130,13 @@ export class WireGuardDevice {
     const socketPath = `${SOCKET_DIR}/${opts.ifname}.sock`;
     // wireguard-go's own `ERROR: (wg0) …` lines go straight to our stdout, as in Coral's logs.
     const child = spawn(bin, [opts.ifname, socketPath], { stdio: ["ignore", "inherit", "pipe"] });
+    // Startup errors are returned in the rejection; later stderr output is passed through.
     let stderr = "";
+    let started = false;
     let exited: string | undefined;
     child.stderr!.on("data", (d) => {
-      stderr += d;
-      process.stderr.write(d);
+      if (started) process.stderr.write(d);
+      else stderr += d;
     });
     child.on("error", (err) => (exited = err.message));
     child.on("exit", (code, signal) => (exited = `exit ${code ?? signal}`));
@@ -149,6 +151,7 @@ export class WireGuardDevice {
       }
       await new Promise((r) => setTimeout(r, 20));
     }
+    started = true;
     const dev = new WireGuardDevice(opts.ifname, child, socketPath);
     try {
       await uapi(socketPath, `set=1\nprivate_key=${keyToHex(opts.privateKey)}\nlisten_port=${opts.listenPort}\n\n`);

@@ -1,0 +1,53 @@
+// `coral-e2e run`: flags only; the behaviour is in ../run-action.ts.
+import { Command, Option } from "commander";
+import type { Layer, Phase } from "../../runner/check.js";
+import { commandIO, type CommandContext } from "../io.js";
+import { collect, parseDuration, parseLayer, parsePositiveInt, parsePositiveNumber } from "../options.js";
+import { DEFAULT_ARTIFACTS_DIR, runAction } from "../run-action.js";
+
+export interface RunFlags {
+  phase: Phase | "all";
+  layer: Layer[];
+  check: string[];
+  agents: number;
+  keepContainers: boolean;
+  junit?: string;
+  json?: string;
+  artifacts: string;
+  images?: "reference";
+  colonyImage?: string;
+  agentImage?: string;
+  discoveryImage?: string;
+  timeoutScale: number;
+  failFast: boolean;
+  repeat: number;
+  timeout?: number; // ms
+  strictDefects: boolean;
+  knownDefects: boolean; // false with --no-known-defects
+}
+
+export function runCommand(context: CommandContext): Command {
+  return new Command("run")
+    .description("deploy Coral and run the selected checks in order")
+    .addOption(new Option("--phase <phase>", "checks of one phase").choices(["connectivity", "observability", "all"]).default("all"))
+    .option("--layer <n>", "observability layer 0-3 (repeatable)", parseLayer, [])
+    .option("--check <glob>", "check id or glob, `!glob` excludes (repeatable)", collect, [])
+    .option("--agents <n>", "number of agents", parsePositiveInt, 3)
+    .option("--keep-containers", "leave the deployment running after the run", false)
+    .option("--junit <file>", "write a JUnit XML report")
+    .option("--json <file>", "write a JSON report")
+    .addOption(new Option("--artifacts <dir>", "folder for evidence and logs").default(DEFAULT_ARTIFACTS_DIR).env("CORAL_E2E_ARTIFACTS"))
+    .addOption(new Option("--images <preset>", "image preset for every role").choices(["reference"]))
+    .addOption(new Option("--colony-image <ref>", "colony image (overrides --images)").env("CORAL_E2E_COLONY_IMAGE"))
+    .addOption(new Option("--agent-image <ref>", "agent image (overrides --images)").env("CORAL_E2E_AGENT_IMAGE"))
+    .addOption(new Option("--discovery-image <ref>", "discovery image (overrides --images)").env("CORAL_E2E_DISCOVERY_IMAGE"))
+    .option("--timeout-scale <x>", "multiply every deadline by x", parsePositiveNumber, 1)
+    .option("--fail-fast", "stop at the first failed check", false)
+    .option("--repeat <n>", "run the selection n times on fresh deployments and report flakiness", parsePositiveInt, 1)
+    .option("--timeout <duration>", 'deadline for the whole run, e.g. "10m"', parseDuration)
+    .option("--strict-defects", "a known defect that no longer reproduces fails the run", false)
+    .option("--no-known-defects", "treat known-defect checks as ordinary checks")
+    .action(async (flags: RunFlags, command: Command) => {
+      context.setExitCode(await runAction(flags, commandIO(command, context.deps), context.deps));
+    });
+}

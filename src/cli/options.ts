@@ -1,0 +1,35 @@
+// Value parsers for commander: a bad value is an InvalidArgumentError, which commander reports as one
+// line and main.ts maps to exit 2.
+import { InvalidArgumentError } from "commander";
+import type { Layer } from "../runner/check.js";
+import { parseDurationMs } from "../util/time.js";
+
+export function parseLayer(text: string, previous: Layer[] = []): Layer[] {
+  if (!/^[0-3]$/.test(text.trim())) throw new InvalidArgumentError("a layer is 0, 1, 2 or 3");
+  return [...previous, Number(text) as Layer];
+}
+
+export function collect(text: string, previous: string[] = []): string[] {
+  return [...previous, text];
+}
+
+export function parsePositiveInt(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidArgumentError("expected a whole number of at least 1");
+  }
+  return value;
+}
+
+export function parsePositiveNumber(text: string): number {
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value) || value <= 0) throw new InvalidArgumentError("expected a number above 0");
+  return value;
+}
+
+/** "10m", "90s", "1h30m", "500ms" or seconds → milliseconds. */
+export function parseDuration(text: string): number {
+  const ms = parseDurationMs(text.trim());
+  if (!Number.isFinite(ms) || ms <= 0) throw new InvalidArgumentError('expected a duration such as "90s", "10m" or "1h30m"');
+  return ms;
+}
