@@ -50,7 +50,7 @@ const colonyRegistered: Check = {
 const registrationRefreshed: Check = {
   id: "discovery/registration-refreshed",
   title: "the colony's registration is refreshed past the TTL",
-  needs: ["discovery/colony-registered"],
+  needs: ["discovery/healthy"],
   timeoutMs: 40_000,
   async run(t) {
     // The record's timestamps are not trustworthy (§6.11): watch it stay found for 1.5 TTLs.

@@ -55,7 +55,7 @@ const wrongColony: Check = {
 async function misconfiguredAgent(t: T, hostname: string, env: Record<string, string>, cause: string) {
   const agent = await t.env.startAgent(hostname, { env });
   const code = await t.waitFor(`${hostname} (${cause}) to exit`, () => agent.exitCode(), (c) => c !== undefined, {
-    timeoutMs: t.scaled(60_000),
+    timeoutMs: t.scaled(45_000),
     intervalMs: 500,
   });
   const logs = await agent.logs(20);

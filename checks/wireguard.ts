@@ -59,7 +59,6 @@ const tunnelTraffic: Check = {
 const allocation: Check = {
   id: "wireguard/address-allocation",
   title: "agent addresses are unique and allocated from .2 upward",
-  needs: ["wireguard/interfaces"],
   requires: { minAgents: 3 },
   timeoutMs: 20_000,
   async run(t) {

@@ -9,9 +9,12 @@ import * as actions from "./actions.js";
 
 export type Stream = NodeJS.WritableStream & { isTTY?: boolean };
 
+/** The process events a run reacts to: interrupts, and errors that escaped a check. */
 export interface SignalSource {
-  on(signal: "SIGINT" | "SIGTERM", listener: (signal: NodeJS.Signals) => void): unknown;
-  off(signal: "SIGINT" | "SIGTERM", listener: (signal: NodeJS.Signals) => void): unknown;
+  on(event: "SIGINT" | "SIGTERM", listener: (signal: NodeJS.Signals) => void): unknown;
+  on(event: "uncaughtException" | "unhandledRejection", listener: (error: unknown) => void): unknown;
+  off(event: "SIGINT" | "SIGTERM", listener: (signal: NodeJS.Signals) => void): unknown;
+  off(event: "uncaughtException" | "unhandledRejection", listener: (error: unknown) => void): unknown;
 }
 
 export interface CliDeps {

@@ -28,7 +28,11 @@ export function commandIO(command: Command, deps: CliDeps): CommandIO {
   };
 }
 
-/** A spinner belongs on an interactive stderr only: not piped, not TERM=dumb, not CI. */
+/**
+ * A spinner belongs on an interactive stderr only: not piped, not TERM=dumb, not CI. A terminal that
+ * reports no width (`script` without a size) is treated as none: ora's line clearing loops forever.
+ */
 export function isInteractive(deps: CliDeps): boolean {
-  return deps.stderr.isTTY === true && deps.env.TERM !== "dumb" && !("CI" in deps.env);
+  const columns = (deps.stderr as { columns?: number }).columns ?? 0;
+  return deps.stderr.isTTY === true && columns > 0 && deps.env.TERM !== "dumb" && !("CI" in deps.env);
 }

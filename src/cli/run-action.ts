@@ -39,7 +39,7 @@ export async function runAction(flags: RunFlags, io: CommandIO, deps: CliDeps): 
   );
 
   const controller = new AbortController();
-  const removeHandlers = onInterrupt(deps.signals, controller, io, deps.exit);
+  const removeHandlers = onInterruptOrCrash(deps.signals, controller, io, deps.exit);
   let summary: RunSummary;
   try {
     summary = await runSuite({
@@ -92,9 +92,15 @@ function imageChoice(flags: RunFlags): ImageChoice {
 
 /**
  * First SIGINT/SIGTERM: abort the run (checks stop, reports are written, containers removed unless
- * --keep-containers). A second one: exit at once.
+ * --keep-containers). A second one: exit at once. An error that escapes a check's promise chain
+ * aborts the run the same way instead of killing the process with the containers still up.
  */
-function onInterrupt(signals: SignalSource, controller: AbortController, io: CommandIO, exit: (code: number) => never): () => void {
+function onInterruptOrCrash(signals: SignalSource, controller: AbortController, io: CommandIO, exit: (code: number) => never): () => void {
+  const onUncaught = (error: unknown) => {
+    io.stderr.write(maskSecrets(`error: uncaught error during the run: ${messageOf(error)}\n`));
+    if (io.debug && error instanceof Error && error.stack) io.stderr.write(maskSecrets(`${error.stack}\n`));
+    if (!controller.signal.aborted) controller.abort(new Error(`run aborted after an uncaught error: ${messageOf(error)}`));
+  };
   const handler = (signal: NodeJS.Signals) => {
     if (!controller.signal.aborted) {
       io.stderr.write(`\n${signal}: stopping the checks, writing reports, removing containers (again to force exit)\n`);
@@ -106,9 +112,13 @@ function onInterrupt(signals: SignalSource, controller: AbortController, io: Com
   };
   signals.on("SIGINT", handler);
   signals.on("SIGTERM", handler);
+  signals.on("uncaughtException", onUncaught);
+  signals.on("unhandledRejection", onUncaught);
   return () => {
     signals.off("SIGINT", handler);
     signals.off("SIGTERM", handler);
+    signals.off("uncaughtException", onUncaught);
+    signals.off("unhandledRejection", onUncaught);
   };
 }
 

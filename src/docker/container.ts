@@ -57,7 +57,10 @@ export class ContainerHandle {
   async hostPort(port: number): Promise<number> {
     const info = await this.inspect();
     const binding = info.NetworkSettings.Ports?.[`${port}/tcp`]?.[0];
-    if (!binding?.HostPort) throw new Error(`${this.name}: port ${port} is not published (is the container running?)`);
+    if (!binding?.HostPort) {
+      const state = info.State.Paused ? "paused" : info.State.Running ? "running" : `${info.State.Status} (${info.State.ExitCode})`;
+      throw new Error(`${this.role} is not reachable: container ${this.name} is ${state}, port ${port} not published`);
+    }
     return Number(binding.HostPort);
   }
 

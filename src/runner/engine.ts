@@ -129,10 +129,9 @@ class SuiteRun<Env extends RunEnvironment> {
     const byId = new Map<string, CheckResult>();
     for (const planned of this.options.plan.checks) {
       const result = await this.runPlanned(planned, env, repetition, byId);
-      byId.set(result.info.id, result.result);
-      this.results.push(result.result);
-      await this.emit(() => this.reporter.onCheckEnd?.(result.result));
-      if (this.options.failFast && isFailing(result.result) && !this.failFastCause) this.failFastCause = result.info.id;
+      byId.set(result.id, result);
+      await this.record(result);
+      if (this.options.failFast && isFailing(result) && !this.failFastCause) this.failFastCause = result.id;
     }
     if (!this.interrupted()) await this.saveBundle(repetition, () => env.snapshot());
     return !this.signal.aborted && !this.failFastCause;
@@ -163,18 +162,22 @@ class SuiteRun<Env extends RunEnvironment> {
       const result: CheckResult = {
         ...blankResult(setupInfo(), repetition, started),
         outcome: "failed",
-        failureKind: this.signal.aborted ? "run-timeout" : "setup",
+        failureKind: this.signal.reason instanceof RunTimeoutError ? "run-timeout" : "setup",
         message: `deployment failed: ${during}`,
         stack: error instanceof Error ? error.stack : undefined,
         durationMs: Date.now() - started,
       };
       const containers = await this.bounded(this.options.provider.setupEvidence(this.options.runId), []);
       await this.attachEvidence(result, containers);
-      this.results.push(result);
-      await this.emit(() => this.reporter.onCheckEnd?.(result));
+      await this.record(result);
     }
     const reason = this.interrupted() ? stop : error instanceof EnvironmentError ? "environment error during setup" : "setup failed";
-    for (const { info } of this.options.plan.checks) this.results.push(skipped(info, repetition, `not run: ${reason}`));
+    for (const { info } of this.options.plan.checks) await this.record(skipped(info, repetition, `not run: ${reason}`));
+  }
+
+  private async record(result: CheckResult): Promise<void> {
+    this.results.push(result);
+    await this.emit(() => this.reporter.onCheckEnd?.(result));
   }
 
   private async runPlanned(
@@ -182,16 +185,16 @@ class SuiteRun<Env extends RunEnvironment> {
     env: Env,
     repetition: number,
     byId: Map<string, CheckResult>,
-  ): Promise<{ info: CheckInfo; result: CheckResult }> {
+  ): Promise<CheckResult> {
     const { info, spec } = planned;
     const notRun = this.signal.aborted ? this.stopReason() : this.failFastCause && `--fail-fast after ${this.failFastCause} failed`;
     const skip =
       (notRun && `not run: ${notRun}`) ||
       dependencySkip(info, byId) ||
       (spec.requires && requirementSkip(env, spec.requires));
-    if (skip) return { info, result: skipped(info, repetition, skip) };
+    if (skip) return skipped(info, repetition, skip);
     this.emitSync(() => this.reporter.onCheckStart?.(info, repetition));
-    return { info, result: await this.runCheck(info, spec, env, repetition) };
+    return this.runCheck(info, spec, env, repetition);
   }
 
   private async runCheck(info: CheckInfo, spec: CheckSpec<Env>, env: Env, repetition: number): Promise<CheckResult> {
@@ -231,7 +234,8 @@ class SuiteRun<Env extends RunEnvironment> {
     if (thrown && this.signal.aborted && thrown.error === this.signal.reason) {
       // Stopped by the run, not by its own doing: no verdict on Coral, no known-defect mapping.
       if (this.interrupted()) return { ...result, outcome: "skipped", message: `${this.stopReason()} after ${formatSeconds(result.durationMs)}` };
-      return this.withEvidence(env, { ...result, outcome: "failed", failureKind: "run-timeout", message: `${this.stopReason()} while this check was running ${recorder.describeProgress()}`.trimEnd() });
+      const failureKind = this.signal.reason instanceof RunTimeoutError ? "run-timeout" : "error";
+      return this.withEvidence(env, { ...result, outcome: "failed", failureKind, message: `${this.stopReason()} while this check was running ${recorder.describeProgress()}`.trimEnd() });
     }
     const verdict = verdictOf(thrown, recorder);
     const policy: KnownDefectPolicy = {
@@ -285,7 +289,8 @@ class SuiteRun<Env extends RunEnvironment> {
   private status(): RunStatus {
     if (this.interrupted()) return "interrupted";
     if (this.environmentFailed) return "environment-error";
-    if (this.signal.reason instanceof RunTimeoutError || this.results.some(isFailing)) return "failed";
+    // Any other abort (--timeout, an uncaught error) means the selection did not complete.
+    if (this.signal.aborted || this.results.some(isFailing)) return "failed";
     return "passed";
   }
 
@@ -402,7 +407,9 @@ function skipped(info: CheckInfo, repetition: number, reason: string): CheckResu
   return { ...blankResult(info, repetition, Date.now()), outcome: "skipped", message: reason };
 }
 
+/** The message, prefixed with the error's class unless it is a plain Error or already worded for users. */
 function messageOf(error: unknown): string {
+  if (error instanceof EnvironmentError) return error.message;
   if (error instanceof Error) return error.name === "Error" ? error.message : `${error.name}: ${error.message}`;
   return String(error);
 }

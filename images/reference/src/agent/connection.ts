@@ -16,6 +16,7 @@ import { readAgentCertificate } from "./certs.js";
 import { registerWithColony } from "./colony-register.js";
 import { errorText, jitter, sleep } from "./errors.js";
 import { configureAgentMesh } from "./mesh.js";
+import { discoveryClient, lookupColony } from "./discovery-client.js";
 
 const HEARTBEAT_TIMEOUT_MS = 5_000;
 const FAILURES_BEFORE_RECONNECT = 3;
@@ -96,6 +97,8 @@ export class ConnectionManager {
   private async sendHeartbeat(): Promise<void> {
     const url = this.heartbeatUrl();
     try {
+      // Fault heartbeat-needs-discovery: a regression that ties every heartbeat to a discovery lookup.
+      if (faults.has("heartbeat-needs-discovery")) await lookupColony(discoveryClient(this.state.config.discoveryEndpoint), this.state.config.colonyId);
       const res = await this.client(url).heartbeat(
         { agentId: this.state.config.agentId, status: "healthy" },
         { timeoutMs: HEARTBEAT_TIMEOUT_MS },

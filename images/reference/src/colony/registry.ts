@@ -4,6 +4,7 @@
 import { fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
 import { ServiceInfoSchema, type ServiceInfo } from "../../../../proto/gen/coral/mesh/v1/auth_pb.js";
 import type { RuntimeContextResponse } from "../../../../proto/gen/coral/agent/v1/agent_pb.js";
+import { faults } from "../common/faults.js";
 import { readJsonFile, writeJsonFile } from "./json-file.js";
 
 export const HEALTHY_WITHIN_MS = 30_000;
@@ -32,6 +33,7 @@ interface PersistedAgent {
 }
 
 export function liveness(lastSeen: Date, now = Date.now()): Liveness {
+  if (faults.has("always-healthy")) return "healthy";
   const age = now - lastSeen.getTime();
   if (age < HEALTHY_WITHIN_MS) return "healthy";
   if (age < DEGRADED_WITHIN_MS) return "degraded";
@@ -76,7 +78,11 @@ export class Registry {
 
   register(entry: Omit<AgentEntry, "lastSeen" | "registeredAt">): AgentEntry {
     const now = new Date();
-    const full: AgentEntry = { ...entry, lastSeen: now, registeredAt: now };
+    // Coral counts every Register as a sign of life (§3.4 step 6), which hides a dead tunnel while the
+    // agent re-registers over the underlay (§3.5). fix-tunnel-loss-visible keeps the last heartbeat.
+    const previous = this.agents.get(entry.agentId);
+    const lastSeen = faults.has("fix-tunnel-loss-visible") && previous ? previous.lastSeen : now;
+    const full: AgentEntry = { ...entry, lastSeen, registeredAt: now };
     this.agents.set(entry.agentId, full);
     if (entry.services.length > 0 || entry.componentName) this.scheduleFlush();
     return full;

@@ -91,7 +91,7 @@ function registerColony(body: Json, ctx: RpcContext, config: DiscoveryConfig, re
   }
   const nowMs = Date.now();
   const existing = registry.liveColony(meshId, nowMs);
-  if (existing && existing.pubkey !== pubkey) {
+  if (existing && existing.pubkey !== pubkey && !faults.has("allow-split-brain")) {
     throw new RpcError("already_exists", `mesh_id ${meshId} already registered with different pubkey`);
   }
   const observed = observedEndpointOf(body.observedEndpoint, ctx.clientIp);
@@ -115,7 +115,8 @@ function registerColony(body: Json, ctx: RpcContext, config: DiscoveryConfig, re
 
 function lookupColony(body: Json, registry: Registry): Json {
   const meshId = requireField(body, "meshId", "mesh_id");
-  const colony = registry.liveColony(meshId);
+  // Fault unknown-mesh-found: an unknown mesh id is answered with whichever colony is registered.
+  const colony = registry.liveColony(meshId) ?? (faults.has("unknown-mesh-found") ? registry.anyLiveColony() : undefined);
   if (!colony) throw new RpcError("not_found", `colony ${meshId} not found`);
   const answer: Json = {
     meshId: colony.meshId,

@@ -61,6 +61,14 @@ export class Registry {
     return colony && colony.expiresAtMs >= nowMs ? colony : undefined;
   }
 
+  anyLiveColony(nowMs = Date.now()): ColonyRecord | undefined {
+    for (const id of Object.keys(this.meshes)) {
+      const colony = this.liveColony(id, nowMs);
+      if (colony) return colony;
+    }
+    return undefined;
+  }
+
   liveAgent(meshId: string, agentId: string, nowMs = Date.now()): AgentRecord | undefined {
     const agent = this.meshes[meshId]?.agents[agentId];
     return agent && agent.expiresAtMs >= nowMs ? agent : undefined;

@@ -1,0 +1,273 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { EventEmitter } from "node:events";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { PassThrough } from "node:stream";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { XMLParser } from "fast-xml-parser";
+import { runCli } from "../src/cli/main.js";
+import type { CliDeps } from "../src/cli/deps.js";
+import { FAKE_RUN_ID, FAKE_SECRET, fakeCliDeps } from "./support/fake-cli-deps.js";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const BIN = join(root, "bin", "coral-e2e.js");
+const FAKE_CLI = join(root, "test", "fixtures", "fake-cli.mjs");
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), "coral-e2e-cli-"));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Spawned {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", ...extra };
+  delete env.FORCE_COLOR;
+  return env;
+}
+
+/** Spawns `node script args`; `onStderr` may react to output (e.g. send a signal). */
+function spawnCli(script: string, args: string[], env: Record<string, string> = {}, onStderr?: (text: string, kill: (s: NodeJS.Signals) => void) => void): Promise<Spawned> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { cwd: dir, env: childEnv(env) });
+    let stdout = "";
+    let stderr = "";
+    const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+      onStderr?.(stderr, (signal) => child.kill(signal));
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(guard);
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
+
+function assertOneLineError(result: Spawned, pattern: RegExp): void {
+  const lines = result.stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 1, `one line on stderr, got:\n${result.stderr}`);
+  assert.match(lines[0]!, pattern);
+  assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace");
+}
+
+describe("CLI usage errors (bin/coral-e2e.js, no Docker)", () => {
+  const cases: Array<[string[], RegExp]> = [
+    [["run", "--bogus"], /^error: unknown option '--bogus'$/],
+    [["run", "--jsn", "x"], /^error: unknown option '--jsn' \(Did you mean --json\?\)$/],
+    [["run", "--layer", "7"], /^error: option '--layer <n>' argument '7' is invalid\. a layer is 0, 1, 2 or 3$/],
+    [["run", "--phase", "chaos"], /^error: option '--phase <phase>' argument 'chaos' is invalid\. Allowed choices are connectivity, observability, all\.$/],
+    [["run", "--repeat", "0"], /--repeat <n>' argument '0' is invalid/],
+    [["run", "--timeout", "soon"], /--timeout <duration>' argument 'soon' is invalid/],
+    [["run", "--timeout-scale", "-1"], /--timeout-scale <x>' argument '-1' is invalid/],
+    [["run", "--check", "discovery/nope"], /^error: --check discovery\/nope: unknown check id/],
+    [["frobnicate"], /^error: unknown command 'frobnicate'$/],
+  ];
+  for (const [args, pattern] of cases) {
+    it(`${args.join(" ")} → exit 2 with one line`, async () => {
+      const result = await spawnCli(BIN, args);
+      assert.equal(result.code, 2, result.stderr);
+      assertOneLineError(result, pattern);
+    });
+  }
+
+  it("--help and --version exit 0", async () => {
+    const help = await spawnCli(BIN, ["run", "--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /--strict-defects/);
+    assert.match(help.stdout, /--no-known-defects/);
+    const version = await spawnCli(BIN, ["--version"]);
+    assert.equal(version.code, 0);
+    assert.match(version.stdout, /^\d+\.\d+\.\d+/);
+  });
+
+  it("shows the stack of an unexpected error only with --debug", async () => {
+    const plain = await spawnCli(BIN, ["doctor"]);
+    assert.equal(plain.code, 1);
+    assertOneLineError(plain, /^error: doctor: not implemented yet$/);
+    const debug = await spawnCli(BIN, ["doctor", "--debug"]);
+    assert.match(debug.stderr, /\n\s+at /);
+  });
+});
+
+describe("CLI runs over a fake deployment", () => {
+  it("exits 0 when all pass, writes JUnit, JSON and the artifacts, masks secrets", async () => {
+    const junit = join(dir, "pass", "junit.xml");
+    const json = join(dir, "pass", "report.json");
+    const result = await spawnCli(FAKE_CLI, ["run", "--junit", junit, "--json", json, "--artifacts", join(dir, "pass", "artifacts")]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^PASSED: 4 passed, 0 failed/m);
+    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(await readFile(junit, "utf8"));
+    assert.equal(parsed.testsuites.tests, "4");
+    assert.equal(JSON.parse(await readFile(json, "utf8")).status, "passed");
+    assert.deepEqual((await readdir(join(dir, "pass", "artifacts", FAKE_RUN_ID))).sort(), ["junit.xml", "logs", "report.json"]);
+    for (const text of [result.stdout, await readFile(json, "utf8"), await readFile(junit, "utf8")]) assert.ok(!text.includes(FAKE_SECRET));
+  });
+
+  it("exits 1 when a check fails", async () => {
+    const result = await spawnCli(FAKE_CLI, ["run", "--artifacts", join(dir, "fail")], { FAKE_SCENARIO: "fail" });
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /✘ FAIL +discovery\/register/);
+  });
+
+  it("exits 3 with one error line when the environment cannot host the run, and still writes JUnit", async () => {
+    const junit = join(dir, "env", "junit.xml");
+    const result = await spawnCli(FAKE_CLI, ["run", "--junit", junit, "--artifacts", join(dir, "env")], { FAKE_SCENARIO: "env-error" });
+    assert.equal(result.code, 3);
+    assert.match(result.stderr, /^error: deployment failed: Docker is not reachable/m);
+    const xml = await readFile(junit, "utf8");
+    assert.match(xml, /<testcase classname="setup" name="setup"/);
+    assert.match(xml, /<failure message="deployment failed: Docker is not reachable/);
+  });
+
+  it("on SIGINT stops the check, writes reports, tears down and exits 130", async () => {
+    const junit = join(dir, "int", "junit.xml");
+    const json = join(dir, "int", "report.json");
+    const teardownFile = join(dir, "int-teardown.txt");
+    let sent = false;
+    const result = await spawnCli(FAKE_CLI, ["run", "--junit", junit, "--json", json, "--artifacts", join(dir, "int")], { FAKE_SCENARIO: "slow", FAKE_TEARDOWN_FILE: teardownFile }, (stderr, kill) => {
+      if (!sent && stderr.includes("CHECK-RUNNING")) {
+        sent = true;
+        kill("SIGINT");
+      }
+    });
+    assert.equal(result.code, 130, result.stderr);
+    assert.equal(await readFile(teardownFile, "utf8"), "teardown keep=false\n");
+    const report = JSON.parse(await readFile(json, "utf8"));
+    assert.equal(report.status, "interrupted");
+    const byId = new Map<string, { outcome: string; message: string }>(report.results.map((r: { id: string }) => [r.id, r]));
+    assert.equal(byId.get("discovery/health")!.outcome, "passed");
+    assert.match(byId.get("mesh/slow")!.message, /^interrupted \(SIGINT\) after /);
+    assert.equal(byId.get("mesh/after")!.message, "not run: interrupted (SIGINT)");
+    assert.match(await readFile(junit, "utf8"), /<skipped message="interrupted \(SIGINT\) after/);
+  });
+
+  it("exits at once on a second SIGINT while teardown hangs, reports already written", async () => {
+    const json = join(dir, "int2", "report.json");
+    let phase = 0;
+    const result = await spawnCli(FAKE_CLI, ["run", "--json", json, "--artifacts", join(dir, "int2")], { FAKE_SCENARIO: "slow-teardown" }, (stderr, kill) => {
+      if (phase === 0 && stderr.includes("CHECK-RUNNING")) {
+        phase = 1;
+        kill("SIGINT");
+      } else if (phase === 1 && stderr.includes("TEARDOWN-STARTED")) {
+        phase = 2;
+        kill("SIGINT");
+      }
+    });
+    assert.equal(result.code, 130, result.stderr);
+    assert.match(result.stderr, /SIGINT again: exiting now/);
+    assert.equal(JSON.parse(await readFile(json, "utf8")).status, "interrupted");
+  });
+});
+
+describe("CLI in-process", () => {
+  function inProcess(extra: Partial<CliDeps> = {}) {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const out = { stdout: "", stderr: "" };
+    stdout.on("data", (c) => (out.stdout += c));
+    stderr.on("data", (c) => (out.stderr += c));
+    const deps: Partial<CliDeps> = { ...fakeCliDeps({}), stdout, stderr, env: { NO_COLOR: "1" }, signals: new EventEmitter(), ...extra };
+    return { deps, out };
+  }
+
+  it("lists the checks in order, as a table and as JSON, narrowed by the selection flags", async () => {
+    const table = inProcess();
+    assert.equal(await runCli(["node", "coral-e2e", "list"], table.deps), 0);
+    const lines = table.out.stdout.trimEnd().split("\n");
+    assert.match(lines[0]!, /^ID +PHASE +LAYER +NEEDS +REQUIRES +KNOWN DEFECT$/);
+    assert.deepEqual(lines.slice(1).map((l) => l.split(/\s+/)[0]), ["discovery/health", "discovery/register", "mesh/ping", "mesh/after"]);
+
+    const json = inProcess();
+    assert.equal(await runCli(["node", "coral-e2e", "list", "--json", "--check", "mesh/*", "--check", "!mesh/after"], json.deps), 0);
+    const listed = JSON.parse(json.out.stdout);
+    assert.deepEqual(listed.map((c: { id: string; classname: string }) => [c.id, c.classname]), [["mesh/ping", "connectivity.mesh"]]);
+  });
+
+  it("validates the selection before creating the provider", async () => {
+    let created = false;
+    const { deps, out } = inProcess({
+      createProvider: () => {
+        created = true;
+        throw new Error("must not be reached");
+      },
+    });
+    assert.equal(await runCli(["node", "coral-e2e", "run", "--check", "!discovery", "--check", "!mesh"], deps), 2);
+    assert.equal(created, false);
+    assert.match(out.stderr, /^error: the selection matches no check/);
+  });
+
+  it("passes the run flags to the provider factory", async () => {
+    let seen: unknown;
+    const base = fakeCliDeps({});
+    const { deps } = inProcess({
+      createProvider: (options) => {
+        seen = options;
+        return base.createProvider!(options);
+      },
+    });
+    const code = await runCli(["node", "coral-e2e", "run", "--agents", "5", "--colony-image", "coral/colony:0.3.0", "--timeout-scale", "2", "--artifacts", join(dir, "flags")], deps);
+    assert.equal(code, 0);
+    assert.deepEqual(seen, {
+      agents: 5,
+      images: { preset: "reference", colony: "coral/colony:0.3.0", agent: undefined, discovery: undefined },
+      timeoutScale: 2,
+      verbose: false,
+      debug: false,
+    });
+  });
+
+  it("aborts the run on an error that escapes a check, still reporting and tearing down", async () => {
+    const signals = new EventEmitter();
+    const base = fakeCliDeps({ FAKE_SCENARIO: "slow" });
+    const teardowns: boolean[] = [];
+    const { deps, out } = inProcess({
+      ...base,
+      signals,
+      modules: base.modules!.map((m) => ({
+        ...m,
+        checks: m.checks.map((c) =>
+          c.id === "mesh/slow"
+            ? {
+                ...c,
+                run: (t) => {
+                  setImmediate(() => signals.emit("unhandledRejection", new Error("socket hang up")));
+                  return new Promise<void>((_, reject) => t.signal.addEventListener("abort", () => reject(t.signal.reason)));
+                },
+              }
+            : c,
+        ),
+      })),
+      createProvider: (options) => {
+        const provider = base.createProvider!(options);
+        const teardown = provider.teardown.bind(provider);
+        provider.teardown = async (runId, opts) => {
+          teardowns.push(opts.keep);
+          await teardown(runId, opts);
+        };
+        return provider;
+      },
+    });
+    const json = join(dir, "crash", "report.json");
+    const code = await runCli(["node", "coral-e2e", "run", "--json", json, "--artifacts", join(dir, "crash")], deps);
+    assert.equal(code, 1);
+    assert.match(out.stderr, /^error: uncaught error during the run: socket hang up$/m);
+    const report = JSON.parse(await readFile(json, "utf8"));
+    const slow = report.results.find((r: { id: string }) => r.id === "mesh/slow");
+    assert.equal(slow.message, "run aborted after an uncaught error: socket hang up while this check was running");
+    assert.deepEqual(teardowns, [false]);
+    assert.equal(signals.listenerCount("unhandledRejection"), 0, "handlers are removed after the run");
+  });
+});

@@ -1,0 +1,51 @@
+// Proof that the connectivity checks can fail: every row of the fault matrix deploys the reference
+// images with one fault and expects its checks to fail with a message naming the cause while the
+// unrelated ones pass. Also: every connectivity check fails in at least one row.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { modules } from "../checks/index.js";
+import { type CoralDeployment } from "../src/coral/deployment.js";
+import { createCoralProvider } from "../src/coral/provider.js";
+import { IMAGE_PRESETS } from "../src/coral/settings.js";
+import { newRunId } from "../src/docker/labels.js";
+import type { EnvironmentProvider } from "../src/runner/environment.js";
+import { runSuite } from "../src/runner/engine.js";
+import { planRun } from "../src/runner/plan.js";
+import { faultMatrix, type FaultRow } from "./fault-matrix.js";
+
+function providerFor(row: FaultRow): EnvironmentProvider<CoralDeployment> {
+  const base = createCoralProvider({ images: IMAGE_PRESETS.reference!, agents: row.agents ?? 3, timeoutScale: 1, refFaults: row.refFaults });
+  if (!row.inject) return base;
+  return {
+    ...base,
+    async setup(ctx) {
+      const deployment = await base.setup(ctx);
+      await row.inject!(deployment);
+      return deployment;
+    },
+  };
+}
+
+describe("fault matrix", () => {
+  test("every connectivity check fails in at least one row", () => {
+    const covered = new Set(faultMatrix.flatMap((row) => Object.keys(row.failing)));
+    const connectivity = modules
+      .filter((m) => m.phase === "connectivity")
+      .flatMap((m) => m.checks.filter((c) => !c.knownDefect).map((c) => c.id));
+    assert.deepEqual(connectivity.filter((id) => !covered.has(id)), []);
+  });
+
+  for (const row of faultMatrix) {
+    test(row.name, async () => {
+      const summary = await runSuite({ runId: newRunId(), plan: planRun(modules, { checks: row.checks }), provider: providerFor(row) });
+      const byId = new Map(summary.results.map((r) => [r.id, r]));
+      const seen = summary.results.map((r) => `${r.id}: ${r.outcome}${r.message ? ` (${r.message})` : ""}`).join("\n");
+      for (const [id, pattern] of Object.entries(row.failing)) {
+        const result = byId.get(id);
+        assert.equal(result?.outcome, "failed", `${id} should fail under "${row.name}"; results:\n${seen}`);
+        assert.match(result!.message ?? "", pattern, `${id}'s message should name the cause`);
+      }
+      for (const id of row.passing) assert.equal(byId.get(id)?.outcome, "passed", `${id} should still pass under "${row.name}"; results:\n${seen}`);
+    });
+  }
+});
