@@ -21,11 +21,11 @@ const tunnelLossVisible: Check = {
     const agent = t.env.agents[0]!;
     // Precondition: a healthy agent with a working tunnel (an earlier check may have restarted it).
     await waitAgentsHealthy(t, [agent], `${agent.agentId} healthy before the tunnel is cut`);
-    await t.waitFor(`MeshPing to ${agent.agentId} before the tunnel is cut`, () => meshPingAll(t, [agent], 2), (r) => r[0]!.received > 0, { timeoutMs: t.scaled(45_000) });
+    await t.waitFor(`MeshPing to ${agent.agentId} before the tunnel is cut`, () => meshPingAll(t, [agent], 2), (r) => r[0]!.received > 0, { timeoutMs: 45_000 });
     await t.env.colony.dropUdp(PORTS.colonyWireGuard);
     try {
       const down = await t.waitFor(`MeshPing to ${agent.agentId} to fail with the colony's WireGuard port dropped`, () => meshPingAll(t, [agent], 2), (r) => r[0]!.received === 0, {
-        timeoutMs: t.scaled(20_000),
+        timeoutMs: 20_000,
       });
       t.observe("MeshPing with the tunnel down", pingSummary(down));
       // The promise: within Coral's own degraded threshold (plus two heartbeats) the listing admits it.
@@ -33,12 +33,12 @@ const tunnelLossVisible: Check = {
         `${agent.agentId}, whose tunnel is down (MeshPing ${pingSummary(down)}), to be listed as not healthy`,
         () => listAgents(t),
         (l) => !!byId(l).get(agent.agentId) && byId(l).get(agent.agentId)!.status !== "healthy",
-        { timeoutMs: t.scaled(30_000 + 2 * TIMERS.heartbeatIntervalMs), intervalMs: 2_000 },
+        { timeoutMs: 30_000 + 2 * TIMERS.heartbeatIntervalMs, intervalMs: 2_000 },
       );
       t.observe("ListAgents with the tunnel down", summarise(listed));
     } finally {
       await t.env.colony.allowUdp(PORTS.colonyWireGuard);
-      await t.waitFor(`MeshPing to ${agent.agentId} to recover`, () => meshPingAll(t, [agent], 2), (r) => r[0]!.received > 0, { timeoutMs: t.scaled(30_000) }).catch(() => {});
+      await t.waitFor(`MeshPing to ${agent.agentId} to recover`, () => meshPingAll(t, [agent], 2), (r) => r[0]!.received > 0, { timeoutMs: 30_000 }).catch(() => {});
     }
   },
 };

@@ -55,7 +55,7 @@ const wrongColony: Check = {
 async function misconfiguredAgent(t: T, hostname: string, env: Record<string, string>, cause: string) {
   const agent = await t.env.startAgent(hostname, { env });
   const code = await t.waitFor(`${hostname} (${cause}) to exit`, () => agent.exitCode(), (c) => c !== undefined, {
-    timeoutMs: t.scaled(45_000),
+    timeoutMs: 45_000,
     intervalMs: 500,
   });
   const logs = await agent.logs(20);
@@ -97,7 +97,7 @@ const colonyReachesAgents: Check = {
         `colony → ${agent.agentId} GET http://${ip}:${PORTS.agentApi}/status over the mesh`,
         () => t.env.colony.exec(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "3", `http://${ip}:${PORTS.agentApi}/status`]),
         (r) => r.exitCode === 0 && /^[2]\d\d$/.test(r.stdout.trim()),
-        { timeoutMs: t.scaled(15_000), intervalMs: 500 },
+        { timeoutMs: 15_000, intervalMs: 500 },
       );
       t.observe(`${agent.agentId} /status over the mesh`, res.stdout);
     }

@@ -17,7 +17,7 @@ const interfaces: Check = {
 
     const agentIps: string[] = [];
     for (const agent of t.env.agents) {
-      const wg = await t.waitFor(`${agent.agentId}'s wg0 to carry a mesh address`, () => agent.wg0(), (w) => w.addresses.length > 0, { timeoutMs: t.scaled(15_000) });
+      const wg = await t.waitFor(`${agent.agentId}'s wg0 to carry a mesh address`, () => agent.wg0(), (w) => w.addresses.length > 0, { timeoutMs: 15_000 });
       t.observe(`${agent.agentId} wg0`, wg);
       t.verify(wg.exists && wg.up, `${agent.agentId}'s wg0 exists and is UP`, wg);
       const mine = wg.addresses.filter((a) => a.endsWith("/32") && inSubnet(a.split("/")[0]!, MESH.subnet));
@@ -40,7 +40,7 @@ const tunnelTraffic: Check = {
     const before = await api.meshAudit({}, { signal: t.signal });
     t.observe("MeshAudit before", before.results);
     const pings = await t.waitFor("MeshPing answered by every agent (3/3)", () => meshPingAll(t, t.env.agents), (r) => r.every((p) => p.received === p.sent && p.sent > 0), {
-      timeoutMs: t.scaled(20_000),
+      timeoutMs: 20_000,
     });
     t.observe("MeshPing", pingSummary(pings));
     for (const agent of t.env.agents) {
@@ -49,7 +49,7 @@ const tunnelTraffic: Check = {
         `${agent.agentId}: MeshAudit shows a real handshake and received bytes growing past ${rx0}`,
         async () => (await api.meshAudit({ agentId: agent.agentId }, { signal: t.signal })).results[0],
         (r) => !!r && Number(r.handshakeAgeSeconds) >= 0 && Number(r.handshakeAgeSeconds) < 1e9 && Number(r.rxBytes) > rx0,
-        { timeoutMs: t.scaled(15_000) },
+        { timeoutMs: 15_000 },
       );
       t.metric(`${agent.agentId}.handshakeAgeSeconds`, Number(audit?.handshakeAgeSeconds), "s");
     }
@@ -91,14 +91,14 @@ const stableAddress: Check = {
       `the re-created ${agent.agentId} to register and heartbeat`,
       async () => byId(await listAgents(t)).get(agent.agentId),
       (a) => !!a && a.status === "healthy" && lastSeenMs(a) > recreatedAt && !!a.meshIpv4,
-      { timeoutMs: t.scaled(60_000), intervalMs: 500 },
+      { timeoutMs: 60_000, intervalMs: 500 },
     );
     t.metric("agent re-creation to healthy", Date.now() - recreatedAt, "ms");
     t.verify(after?.meshIpv4 === before!.meshIpv4, `${agent.agentId} got ${before!.meshIpv4} back`, { before: before!.meshIpv4, after: after?.meshIpv4 });
-    const wg = await t.waitFor(`${agent.agentId}'s wg0 to carry its address`, () => agent.wg0(), (w) => w.addresses.length > 0, { timeoutMs: t.scaled(15_000) });
+    const wg = await t.waitFor(`${agent.agentId}'s wg0 to carry its address`, () => agent.wg0(), (w) => w.addresses.length > 0, { timeoutMs: 15_000 });
     t.verify(wg.addresses.includes(`${before!.meshIpv4}/32`), `${agent.agentId}'s wg0 carries ${before!.meshIpv4}/32`, wg.addresses);
     const [ping] = await t.waitFor(`MeshPing to the re-created ${agent.agentId}`, () => meshPingAll(t, [agent]), (r) => r[0]!.received > 0, {
-      timeoutMs: t.scaled(30_000),
+      timeoutMs: 30_000,
     });
     t.observe("MeshPing after re-creation", ping);
   },

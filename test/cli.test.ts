@@ -1,20 +1,17 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { XMLParser } from "fast-xml-parser";
 import { runCli } from "../src/cli/main.js";
 import type { CliDeps } from "../src/cli/deps.js";
+import { BIN, ROOT, type Spawned, spawnCli as spawn } from "./support/spawn-cli.js";
 import { FAKE_RUN_ID, FAKE_SECRET, fakeCliDeps } from "./support/fake-cli-deps.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const BIN = join(root, "bin", "coral-e2e.js");
-const FAKE_CLI = join(root, "test", "fixtures", "fake-cli.mjs");
+const FAKE_CLI = join(ROOT, "test", "fixtures", "fake-cli.mjs");
 
 let dir: string;
 before(async () => {
@@ -24,36 +21,9 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Spawned {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", ...extra };
-  delete env.FORCE_COLOR;
-  return env;
-}
-
-/** Spawns `node script args`; `onStderr` may react to output (e.g. send a signal). */
+/** Spawns `node script args` in the test's folder; `onStderr` may react to output (e.g. send a signal). */
 function spawnCli(script: string, args: string[], env: Record<string, string> = {}, onStderr?: (text: string, kill: (s: NodeJS.Signals) => void) => void): Promise<Spawned> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd: dir, env: childEnv(env) });
-    let stdout = "";
-    let stderr = "";
-    const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-      onStderr?.(stderr, (signal) => child.kill(signal));
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(guard);
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
+  return spawn(script, args, { cwd: dir, env, onStderr });
 }
 
 function assertOneLineError(result: Spawned, pattern: RegExp): void {
@@ -94,10 +64,10 @@ describe("CLI usage errors (bin/coral-e2e.js, no Docker)", () => {
   });
 
   it("shows the stack of an unexpected error only with --debug", async () => {
-    const plain = await spawnCli(BIN, ["doctor"]);
+    const plain = await spawnCli(FAKE_CLI, ["doctor"]);
     assert.equal(plain.code, 1);
-    assertOneLineError(plain, /^error: doctor: not implemented yet$/);
-    const debug = await spawnCli(BIN, ["doctor", "--debug"]);
+    assertOneLineError(plain, /^error: doctor: the fake machine has no doctor$/);
+    const debug = await spawnCli(FAKE_CLI, ["doctor", "--debug"]);
     assert.match(debug.stderr, /\n\s+at /);
   });
 });
@@ -218,12 +188,13 @@ describe("CLI in-process", () => {
         return base.createProvider!(options);
       },
     });
-    const code = await runCli(["node", "coral-e2e", "run", "--agents", "5", "--colony-image", "coral/colony:0.3.0", "--timeout-scale", "2", "--artifacts", join(dir, "flags")], deps);
+    const code = await runCli(["node", "coral-e2e", "run", "--agents", "5", "--colony-image", "coral/colony:0.3.0", "--timeout-scale", "2", "--ref-faults", "colony=accept-wrong-colony", "--ref-faults", "colony=fix-handshake-age", "--artifacts", join(dir, "flags")], deps);
     assert.equal(code, 0);
     assert.deepEqual(seen, {
       agents: 5,
       images: { preset: "reference", colony: "coral/colony:0.3.0", agent: undefined, discovery: undefined },
       timeoutScale: 2,
+      refFaults: { colony: "accept-wrong-colony,fix-handshake-age" },
       verbose: false,
       debug: false,
     });

@@ -9,6 +9,16 @@ export function parseLayer(text: string, previous: Layer[] = []): Layer[] {
   return [...previous, Number(text) as Layer];
 }
 
+const FAULT_ROLES = ["discovery", "colony", "agent"] as const;
+
+/** `colony=a,b` → { colony: "a,b" }: CORAL_REF_FAULTS for one role of the reference images. */
+export function parseRefFaults(text: string, previous: Partial<Record<(typeof FAULT_ROLES)[number], string>> = {}) {
+  const match = /^(discovery|colony|agent)=([a-z0-9=.,-]+)$/.exec(text.trim());
+  if (!match) throw new InvalidArgumentError(`expected ${FAULT_ROLES.join("|")}=<switch>[,<switch>…] (see images/reference/FAULTS.md)`);
+  const role = match[1] as (typeof FAULT_ROLES)[number];
+  return { ...previous, [role]: [previous[role], match[2]].filter(Boolean).join(",") };
+}
+
 export function collect(text: string, previous: string[] = []): string[] {
   return [...previous, text];
 }

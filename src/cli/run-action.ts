@@ -29,6 +29,7 @@ export async function runAction(flags: RunFlags, io: CommandIO, deps: CliDeps): 
     agents: flags.agents,
     images: imageChoice(flags),
     timeoutScale: flags.timeoutScale,
+    refFaults: flags.refFaults,
     verbose: io.verbose,
     debug: io.debug,
   });

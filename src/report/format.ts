@@ -1,6 +1,6 @@
 // Text shared by the reporters: durations, outcome labels, and the detail block (log, observations,
 // metrics, evidence) that the terminal shows for a failure and JUnit puts in system-out.
-import { describe } from "../runner/describe.js";
+import { describe } from "../util/describe.js";
 import type { CheckResult, Outcome, OutcomeCounts } from "../runner/results.js";
 
 /** 0.42s, 12.3s, 2m05s */

@@ -7,7 +7,7 @@ import junitExport, { type Builder, type TestCase } from "junit-report-builder";
 import type { Reporter } from "../runner/reporter.js";
 import type { CheckResult, RunSummary } from "../runner/results.js";
 import { writeFileAtomic } from "./atomic-write.js";
-import { describe } from "../runner/describe.js";
+import { describe } from "../util/describe.js";
 import { detailText, resultName } from "./format.js";
 import { maskDeep, maskSecrets } from "./secrets.js";
 

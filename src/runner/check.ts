@@ -36,7 +36,7 @@ export interface CheckModule<Env> {
 }
 
 export interface WaitOptions {
-  timeoutMs?: number; // default: what is left of the check's deadline
+  timeoutMs?: number; // scaled by --timeout-scale and capped at the check's deadline; default: what is left of it
   intervalMs?: number; // default 250 ms
 }
 

@@ -2,10 +2,10 @@
 // metric lands in the recorder, which the engine turns into the check's result. Verified
 // observations are counted, so the engine can refuse a check that asserted nothing.
 import { CheckFailure, type CheckContext, type WaitOptions } from "./check.js";
-import { describe, toJsonSafe } from "./describe.js";
+import { describe, toJsonSafe } from "../util/describe.js";
 import { formatSeconds } from "./errors.js";
 import type { LogEntry, Metric, Observation } from "./results.js";
-import { pause, withTimeout } from "../util/time.js";
+import { TimeoutError, pause, withTimeout } from "../util/time.js";
 
 export const DEFAULT_POLL_INTERVAL_MS = 250;
 
@@ -126,8 +126,12 @@ async function waitFor<T>(args: WaitArgs<T>): Promise<T> {
         }
       } catch (error) {
         if (signal.aborted || error instanceof CheckFailure) throw error;
-        last = { error };
-        wait.last = describe(error);
+        // A probe cut short by the wait's own deadline says nothing new: keep what was seen before.
+        const cutByDeadline = error instanceof TimeoutError && Date.now() >= until - 10;
+        if (!(cutByDeadline && last)) {
+          last = { error };
+          wait.last = describe(error);
+        }
       }
       if (Date.now() + intervalMs > until) break;
       await pause(intervalMs, signal);

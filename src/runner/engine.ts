@@ -5,7 +5,7 @@
 // teardown cannot lose them.
 import { CheckFailure, type CheckSpec } from "./check.js";
 import { CheckRecorder, createCheckContext } from "./context.js";
-import { toJsonSafe } from "./describe.js";
+import { toJsonSafe } from "../util/describe.js";
 import type { ContainerEvidence, EnvironmentProvider, RunEnvironment } from "./environment.js";
 import { DeadlineError, EnvironmentError, InterruptError, RunTimeoutError, formatSeconds } from "./errors.js";
 import { discardEvidence, logExcerpt, type EvidenceStore } from "./evidence.js";

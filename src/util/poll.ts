@@ -1,4 +1,5 @@
 // Polling with a deadline: the only way the runner waits for something to become true.
+import { describe } from "./describe.js";
 import { pause } from "./time.js";
 
 export class PollTimeout extends Error {
@@ -16,21 +17,6 @@ export interface PollOptions {
   timeoutMs: number;
   intervalMs?: number;
   signal?: AbortSignal;
-}
-
-/** Describes a value or an error for "last saw" messages, kept short. */
-export function describe(value: unknown, limit = 600): string {
-  let text: string;
-  if (value instanceof Error) text = `error: ${value.message}`;
-  else if (typeof value === "string") text = value;
-  else {
-    try {
-      text = JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
-    } catch {
-      text = String(value);
-    }
-  }
-  return text.length > limit ? `${text.slice(0, limit)}…` : text;
 }
 
 /** Calls probe until accept(value) holds; probe errors count as observations, not verdicts. */

@@ -1,5 +1,6 @@
 // CLI dependencies over the fake deployment, chosen by FAKE_SCENARIO, for spawning the real CLI
 // entry (test/fixtures/fake-cli.mjs) without Docker:
+// (`doctor` always throws an unexpected error)
 //   pass | fail | env-error | slow (a check that runs until interrupted) | slow-teardown (and teardown hangs)
 // The provider appends "teardown keep=<bool>" to FAKE_TEARDOWN_FILE; stderr markers let tests sync.
 import { appendFileSync } from "node:fs";
@@ -34,6 +35,9 @@ export function fakeCliDeps(env: NodeJS.ProcessEnv): Partial<CliDeps> {
   return {
     modules,
     newRunId: () => FAKE_RUN_ID,
+    runDoctor: async () => {
+      throw new Error("doctor: the fake machine has no doctor");
+    },
     createProvider: () => {
       registerSecret(FAKE_SECRET);
       return new FakeProvider({

@@ -11,7 +11,8 @@ export function imagesCommand(context: CommandContext): Command {
         .choices(["auto", "offline", "online"])
         .default("auto"),
     )
-    .action(async (flags: { mode: ImageBuildMode }, command: Command) => {
-      await context.deps.buildImages({ ...commandIO(command, context.deps), mode: flags.mode });
+    .option("--rebuild-base", "rebuild the base image even when it exists", false)
+    .action(async (flags: { mode: ImageBuildMode; rebuildBase: boolean }, command: Command) => {
+      await context.deps.buildImages({ ...commandIO(command, context.deps), mode: flags.mode, rebuildBase: flags.rebuildBase });
     });
 }

@@ -2,7 +2,7 @@
 import { Command, Option } from "commander";
 import type { Layer, Phase } from "../../runner/check.js";
 import { commandIO, type CommandContext } from "../io.js";
-import { collect, parseDuration, parseLayer, parsePositiveInt, parsePositiveNumber } from "../options.js";
+import { collect, parseDuration, parseRefFaults, parseLayer, parsePositiveInt, parsePositiveNumber } from "../options.js";
 import { DEFAULT_ARTIFACTS_DIR, runAction } from "../run-action.js";
 
 export interface RunFlags {
@@ -24,6 +24,7 @@ export interface RunFlags {
   timeout?: number; // ms
   strictDefects: boolean;
   knownDefects: boolean; // false with --no-known-defects
+  refFaults: Partial<Record<"discovery" | "colony" | "agent", string>>;
 }
 
 export function runCommand(context: CommandContext): Command {
@@ -47,6 +48,7 @@ export function runCommand(context: CommandContext): Command {
     .option("--timeout <duration>", 'deadline for the whole run, e.g. "10m"', parseDuration)
     .option("--strict-defects", "a known defect that no longer reproduces fails the run", false)
     .option("--no-known-defects", "treat known-defect checks as ordinary checks")
+    .option("--ref-faults <role=switches>", "reference images only: fault switches for a role, e.g. colony=accept-wrong-colony (repeatable)", parseRefFaults, {})
     .action(async (flags: RunFlags, command: Command) => {
       context.setExitCode(await runAction(flags, commandIO(command, context.deps), context.deps));
     });

@@ -33,6 +33,7 @@ export function toJsonSafe(value: unknown, depth = 0, seen = new WeakSet<object>
     }
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(object)) {
+      if (key === "$typeName") continue; // protobuf-es bookkeeping, noise in evidence
       const safe = toJsonSafe(item, depth + 1, seen);
       if (safe !== undefined) out[key] = safe;
     }
