@@ -30,7 +30,7 @@ export interface AgentOverrides {
 }
 
 /** One readiness probe: short, since a published port accepts before the container listens. */
-const PROBE_MS = 1_500;
+const PROBE_MS = 750;
 
 const TUN = { capAdd: ["NET_ADMIN"], devices: ["/dev/net/tun"] };
 

@@ -19,7 +19,7 @@ import { DISCOVERY_TIMEOUT_MS, discoveryClient, lookupColony, type DiscoveryClie
 import { errorText, FatalError, jitter, sleep } from "./errors.js";
 import { configureAgentMesh } from "./mesh.js";
 import { detectRuntimeContext, hasCapability } from "./runtime-context.js";
-import { discoverPublicEndpoint } from "./stun.js";
+import { discoverPublicEndpoint } from "../common/stun.js";
 
 const CAP_NET_ADMIN = 12;
 const WAIT_FOR_DISCOVERY_MIN_MS = 2_000;

@@ -7,7 +7,7 @@ import { faults } from "../common/faults.js";
 import { log } from "../common/log.js";
 import type { ColonyContext } from "./context.js";
 import { callDiscovery } from "./discovery-client.js";
-import type { StunResult } from "./stun.js";
+import type { StunResult } from "../common/stun.js";
 
 const BACKOFF_MS = [1000, 2000, 4000, 8000];
 const HEALTH_TIMEOUT_MS = 5_000;

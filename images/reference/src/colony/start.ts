@@ -16,7 +16,7 @@ import { loadPsk } from "./psk.js";
 import { Registry } from "./registry.js";
 import { startMeshServer, startPublicEndpoint } from "./servers.js";
 import { databasePath } from "./storage.js";
-import { discoverPublicEndpoint } from "./stun.js";
+import { discoverPublicEndpoint } from "../common/stun.js";
 
 const CAP_NET_ADMIN = 12n;
 

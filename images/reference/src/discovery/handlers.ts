@@ -82,13 +82,19 @@ function requireField(body: Json, key: string, name: string): string {
   return value;
 }
 
-function registerColony(body: Json, ctx: RpcContext, config: DiscoveryConfig, registry: Registry): Json {
-  const meshId = requireField(body, "meshId", "mesh_id");
-  const pubkey = requireField(body, "pubkey", "pubkey");
+/** Registrations need somewhere to reach the peer: listed endpoints or an observed one. */
+function requireEndpoints(body: Json): string[] {
   const endpoints = strList(body.endpoints);
   if (endpoints.length === 0 && !body.observedEndpoint) {
     throw new RpcError("invalid_argument", "at least one endpoint or observed_endpoint is required");
   }
+  return endpoints;
+}
+
+function registerColony(body: Json, ctx: RpcContext, config: DiscoveryConfig, registry: Registry): Json {
+  const meshId = requireField(body, "meshId", "mesh_id");
+  const pubkey = requireField(body, "pubkey", "pubkey");
+  const endpoints = requireEndpoints(body);
   const nowMs = Date.now();
   const existing = registry.liveColony(meshId, nowMs);
   if (existing && existing.pubkey !== pubkey && !faults.has("allow-split-brain")) {
@@ -139,10 +145,7 @@ function registerAgent(body: Json, ctx: RpcContext, config: DiscoveryConfig, reg
   const agentId = requireField(body, "agentId", "agent_id");
   const meshId = requireField(body, "meshId", "mesh_id");
   const pubkey = requireField(body, "pubkey", "pubkey");
-  const endpoints = strList(body.endpoints);
-  if (endpoints.length === 0 && !body.observedEndpoint) {
-    throw new RpcError("invalid_argument", "at least one endpoint or observed_endpoint is required");
-  }
+  const endpoints = requireEndpoints(body);
   const nowMs = Date.now();
   const nowSec = Math.floor(nowMs / 1000);
   const observed = observedEndpointOf(body.observedEndpoint, ctx.clientIp);

@@ -1,14 +1,15 @@
-// The colony's STUN probe of v0.3.0 (contract §1.2 step 3, §6.10): from the WireGuard UDP port,
-// before the device exists, up to 3 s per resolved server. Name resolution is the system's, so an
-// unresolvable host on a network with no egress stalls as long as it does for Coral. An unanswered
-// literal IP (127.0.0.1:3478) fails at once here on the ICMP port-unreachable.
+// The STUN probe colony and agent run in v0.3.0 (contract §1.2 step 3, §1.3 step 3, §6.10): from the
+// WireGuard UDP port, before the device exists, up to 3 s per resolved server. Name resolution is the
+// system's, so an unresolvable host on a network with no egress stalls as it does for Coral (capped
+// at 10 s). An unanswered literal IP (127.0.0.1:3478) fails at once on the ICMP port-unreachable.
 import { randomBytes } from "node:crypto";
 import { createSocket } from "node:dgram";
 import { lookup } from "node:dns/promises";
 import { isIPv4 } from "node:net";
-import { log } from "../common/log.js";
+import { log } from "./log.js";
 
 const QUERY_TIMEOUT_MS = 3_000;
+const DNS_TIMEOUT_MS = 10_000;
 const MAGIC = 0x2112a442;
 
 export interface StunResult {
@@ -64,6 +65,19 @@ function query(ip: string, port: number, localPort: number): Promise<StunResult>
   });
 }
 
+async function resolveWithin(host: string, ms: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("i/o timeout")), ms);
+  });
+  try {
+    return (await Promise.race([lookup(host, { family: 4 }), timeout])).address;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The public address of `localPort` as the first answering STUN server sees it, or undefined. */
 export async function discoverPublicEndpoint(servers: string[], localPort: number): Promise<StunResult | undefined> {
   for (const server of servers) {
     const colon = server.lastIndexOf(":");
@@ -73,7 +87,7 @@ export async function discoverPublicEndpoint(servers: string[], localPort: numbe
     if (!isIPv4(host)) {
       log.debug("Resolving STUN server address", { server });
       try {
-        ip = (await lookup(host, { family: 4 })).address;
+        ip = await resolveWithin(host, DNS_TIMEOUT_MS);
       } catch (err) {
         log.warn("STUN query failed", { server, error: `failed to resolve STUN server: lookup ${host}: ${(err as Error).message}` });
         continue;
