@@ -176,4 +176,77 @@ export const faultMatrix: FaultRow[] = [
     failing: { "closing/no-panics": /no panic or fatal line.*colony: .*panic/ },
     passing: ["discovery/healthy"],
   },
+  {
+    name: "the agent drops every third span",
+    refFaults: { agent: "drop-every-third-span" },
+    checks: ["otlp/grpc-ingestion"],
+    failing: { "otlp/grpc-ingestion": /to hold 10 \/api\/users and 3 \/fail SERVER spans/ },
+    passing: [],
+  },
+  {
+    name: "the agent never marks errors",
+    refFaults: { agent: "never-mark-errors" },
+    checks: ["otlp/grpc-ingestion", "system-metrics/agents-report"],
+    failing: { "otlp/grpc-ingestion": /the failed requests are errors/ },
+    passing: ["system-metrics/agents-report"],
+  },
+  {
+    name: "OTLP/gRPC port dropped inside the agent",
+    inject: async (d) => {
+      const res = await d.agents[0]!.exec(["iptables", "-I", "INPUT", "-p", "tcp", "--dport", "4317", "-j", "DROP"]);
+      if (res.exitCode !== 0) throw new Error(res.stderr);
+    },
+    checks: ["otlp/grpc-ingestion", "otlp/http-ingestion"],
+    failing: { "otlp/grpc-ingestion": /to hold 10 \/api\/users/ },
+    passing: ["otlp/http-ingestion"],
+  },
+  {
+    name: "the agent's OTLP/HTTP receiver accepts JSON",
+    refFaults: { agent: "otlp-http-accepts-json" },
+    checks: ["otlp/http-ingestion", "otlp/receiver-edges"],
+    failing: { "otlp/receiver-edges": /JSON body is refused with 400/ },
+    passing: ["otlp/http-ingestion"],
+  },
+  {
+    name: "the colony stores the mean as P99",
+    refFaults: { colony: "p99-is-mean" },
+    checks: ["otlp/grpc-ingestion", "otlp/colony-percentiles"],
+    failing: { "otlp/colony-percentiles": /P50 ≤ P95 ≤ P99/ },
+    passing: ["otlp/grpc-ingestion"],
+  },
+  {
+    name: "the colony's pollers stop after their first poll",
+    refFaults: { colony: "poller-stops-after-first-poll" },
+    checks: ["otlp/grpc-ingestion", "otlp/colony-percentiles", "system-metrics/agents-report", "system-metrics/colony-summaries"],
+    failing: { "otlp/colony-percentiles": /otel_summaries row/, "system-metrics/colony-summaries": /system_metrics_summaries rows for every agent/ },
+    passing: ["otlp/grpc-ingestion", "system-metrics/agents-report"],
+  },
+  {
+    name: "an agent leaves out one host metric",
+    refFaults: { agent: "missing-system-metric" },
+    checks: ["system-metrics/agents-report", "otlp/grpc-ingestion"],
+    failing: { "system-metrics/agents-report": /to report all 13 system metrics/ },
+    passing: ["otlp/grpc-ingestion"],
+  },
+  {
+    name: "an agent reports a utilisation above 100 %",
+    refFaults: { agent: "utilization-over-100" },
+    checks: ["system-metrics/agents-report"],
+    failing: { "system-metrics/agents-report": /system\.cpu\.utilization is within 0-100/ },
+    passing: [],
+  },
+  {
+    name: "the agent ignores its sample rate",
+    refFaults: { agent: "ignore-sample-rate" },
+    checks: ["otlp/grpc-ingestion", "otlp/sampling-at-defaults"],
+    failing: { "otlp/sampling-at-defaults": /thinned to about 10 %/ },
+    passing: ["otlp/grpc-ingestion"],
+  },
+  {
+    name: "an agent's first host-metrics sample comes late",
+    refFaults: { agent: "late-first-system-sample" },
+    checks: ["system-metrics/agents-report", "system-metrics/first-sample-within-interval"],
+    failing: { "system-metrics/first-sample-within-interval": /the first sample came .* after the agent started/ },
+    passing: ["system-metrics/agents-report"],
+  },
 ];

@@ -8,7 +8,8 @@ import { pollUntil } from "../util/poll.js";
 import { type RpcRecord, getDocument } from "./clients.js";
 import { COLONY_ENTRYPOINT, initColony } from "./colony-setup.js";
 import { AgentNode, ColonyNode, DiscoveryNode } from "./nodes.js";
-import { type CoralImages, PORTS, READY_MS, STUN_NOWHERE, TIMERS } from "./settings.js";
+import { AppNode, type AppSpec } from "./apps.js";
+import { type CoralImages, OBSERVABILITY_ENV, PORTS, READY_MS, STUN_NOWHERE, TIMERS } from "./settings.js";
 import { type CoralVersion, detectVersion } from "./version.js";
 
 export interface DeploymentOptions {
@@ -25,6 +26,8 @@ export interface DeploymentOptions {
 
 export interface AgentOverrides {
   env?: Record<string, string>;
+  /** Coral's own defaults for the observability timers and sampling (no shortened env). */
+  coralDefaults?: boolean;
   /** Extra reference faults for this agent only. */
   refFaults?: string;
 }
@@ -44,6 +47,7 @@ export class CoralDeployment implements RunEnvironment {
   readonly timings: Record<string, number> = {};
   /** Log lines a check provoked on purpose (a known crash); the closing scan does not count them. */
   readonly provokedLogLines: RegExp[] = [];
+  private readonly apps = new Map<string, AppNode>();
 
   constructor(
     docker: DockerClient,
@@ -117,6 +121,7 @@ export class CoralDeployment implements RunEnvironment {
         CORAL_DISCOVERY_ENDPOINT: this.discovery.internalUrl,
         CORAL_PUBLIC_ENDPOINT: `colony:${PORTS.colonyWireGuard}`,
         CORAL_DISCOVERY_REGISTER_INTERVAL: TIMERS.registerInterval,
+        ...OBSERVABILITY_ENV.colony,
         ...this.refFaultEnv("colony"),
       },
     });
@@ -159,6 +164,7 @@ export class CoralDeployment implements RunEnvironment {
         CORAL_STUN_SERVERS: STUN_NOWHERE,
         CORAL_AGENT_BIND_ALL: "true",
         CORAL_MONITOR_ALL: "false",
+        ...(overrides.coralDefaults ? {} : OBSERVABILITY_ENV.agent),
         ...(faults ? { CORAL_REF_FAULTS: faults } : {}),
         ...overrides.env,
       },
@@ -167,11 +173,40 @@ export class CoralDeployment implements RunEnvironment {
   }
 
   /**
+   * Starts a fixture app in an agent's network and PID namespaces and connects it to the agent with
+   * its health endpoint. Started once per (agent, name); later calls return the same app.
+   */
+  async startApp(agent: AgentNode, spec: AppSpec): Promise<AppNode> {
+    const key = `${agent.agentId}/${spec.name}`;
+    const known = this.apps.get(key);
+    if (known) return known;
+    await this.scope.start({
+      role: `${agent.agentId}-${spec.name}`,
+      image: spec.image,
+      networkOf: agent.container,
+      pidOf: agent.container,
+      env: spec.env,
+    });
+    const app = new AppNode(agent, spec);
+    await pollUntil(`${spec.name} to answer ${spec.healthPath} next to ${agent.agentId}`, () => app.get(spec.healthPath, 3_000), () => true, {
+      timeoutMs: this.scaled(30_000),
+      signal: this.options.signal,
+    });
+    const api = await agent.api();
+    const connected = await api.connectService({ name: spec.name, port: spec.port, healthEndpoint: spec.healthPath });
+    if (!connected.success) throw new Error(`${agent.agentId} refused ConnectService(${spec.name}): ${connected.error || "no reason given"}`);
+    this.apps.set(key, app);
+    return app;
+  }
+
+  /**
    * Replaces an agent's container with a new one of the same hostname: a new container, new keys,
    * the same agent id (contract §1.8: the address must come back).
    */
   async recreateAgent(agent: AgentNode): Promise<AgentNode> {
     await agent.container.remove();
+    // Its apps died with its namespaces (observability.md §10 #24).
+    for (const key of [...this.apps.keys()]) if (key.startsWith(`${agent.agentId}/`)) this.apps.delete(key);
     const fresh = await this.startAgent(agent.agentId);
     this.agents = this.agents.map((a) => (a === agent ? fresh : a));
     return fresh;

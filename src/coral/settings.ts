@@ -1,6 +1,8 @@
 // Coral settings a run uses, in one place: images, ports, and the short timers Coral's own e2e
 // stack uses (contract §1.9, §6.20), set only through the env vars and flags Coral reads.
 
+import { FIXTURE_IMAGES } from "../images/fixtures.js";
+
 export interface CoralImages {
   discovery: string;
   colony: string;
@@ -38,6 +40,30 @@ export const TIMERS = {
   registerInterval: "1s",
   heartbeatInterval: "5s",
   heartbeatIntervalMs: 5_000,
+  telemetryPollInterval: "1s",
+  systemMetricsPollInterval: "2s",
+  systemMetricsInterval: "5s",
+  systemMetricsIntervalMs: 5_000,
+} as const;
+
+/**
+ * Observability timers, shortened only through the variables Coral reads (observability.md §1.2,
+ * §1.3; Coral's own overlay misspells two of the colony's). An agent "at defaults" gets none of the
+ * agent ones: the sampling check needs Coral's 10 % sample rate.
+ */
+export const OBSERVABILITY_ENV = {
+  colony: {
+    CORAL_TELEMETRY_POLL_INTERVAL: TIMERS.telemetryPollInterval,
+    CORAL_SYSTEM_METRICS_POLLER_INTERVAL: TIMERS.systemMetricsPollInterval,
+  },
+  agent: {
+    CORAL_SAMPLE_RATE: "1.0",
+    CORAL_SYSTEM_METRICS_INTERVAL: TIMERS.systemMetricsInterval,
+  },
+} as const;
+
+export const FIXTURES = {
+  otelApp: { image: FIXTURE_IMAGES["otel-app"], healthPath: "/health" },
 } as const;
 
 /** Readiness budgets before --timeout-scale: generous next to the figures of contract §7.1. */

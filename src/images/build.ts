@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { DockerClient } from "../docker/client.js";
 import { EnvironmentError } from "../runner/errors.js";
 import { IMAGE_PRESETS } from "../coral/settings.js";
+import { FIXTURE_IMAGES, FIXTURE_NAMES } from "./fixtures.js";
 
 export const BASE_IMAGE = "coral-e2e/base:bookworm";
 const DEBIAN_MIRROR = process.env.CORAL_E2E_DEBIAN_MIRROR ?? "http://deb.debian.org/debian";
@@ -17,6 +18,7 @@ const DEBIAN_MIRROR = process.env.CORAL_E2E_DEBIAN_MIRROR ?? "http://deb.debian.
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const BASE_DIR = join(PROJECT_ROOT, "images", "base");
 const REFERENCE_DIR = join(PROJECT_ROOT, "images", "reference");
+const FIXTURES_DIR = join(PROJECT_ROOT, "images", "fixtures");
 
 export interface BuildOptions {
   online: boolean;
@@ -27,14 +29,15 @@ export interface BuildOptions {
 
 export async function buildImages(docker: DockerClient, options: BuildOptions): Promise<string[]> {
   const built = await buildBaseImage(docker, options);
-  return [...built, ...(await buildReferenceImages(docker, options))];
+  built.push(...(await buildReferenceImages(docker, options)));
+  return [...built, ...(await buildFixtureImages(docker, options))];
 }
 
 /** The base image, unless present (or --rebuild-base). */
 export async function buildBaseImage(docker: DockerClient, options: BuildOptions): Promise<string[]> {
   if (!options.rebuildBase && (await docker.imageExists(BASE_IMAGE))) return [];
   options.log(`building ${BASE_IMAGE} (${options.online ? "online, FROM debian:bookworm-slim" : "offline, debootstrap"})`);
-  if (options.online) await dockerBuild(docker, BASE_DIR, BASE_IMAGE, undefined, options);
+  if (options.online) await dockerBuild(docker, BASE_DIR, BASE_IMAGE, {}, options);
   else await debootstrapBase(docker, options);
   return [BASE_IMAGE];
 }
@@ -46,8 +49,34 @@ export async function buildReferenceImages(docker: DockerClient, options: BuildO
   const tags = IMAGE_PRESETS.reference!;
   for (const role of ["discovery", "colony", "agent"] as const) {
     options.log(`building ${tags[role]}`);
-    await dockerBuild(docker, REFERENCE_DIR, tags[role], role, options);
+    await dockerBuild(docker, REFERENCE_DIR, tags[role], { target: role, exclude: ["src/", "wg/"] }, options);
     built.push(tags[role]);
+  }
+  return built;
+}
+
+/**
+ * The fixture apps (src/images/fixtures.ts lists them): `go build` on the host (static, CGO_ENABLED=0,
+ * -trimpath; modules from the Go module proxy or the module cache) into images/fixtures/build/<name>,
+ * then images/fixtures/<name>/Dockerfile FROM the local base image, context images/fixtures with only
+ * that Dockerfile and that binary, so no registry is needed.
+ */
+export async function buildFixtureImages(docker: DockerClient, options: BuildOptions): Promise<string[]> {
+  const out = join(FIXTURES_DIR, "build");
+  mkdirSync(out, { recursive: true });
+  const listed = new Set<string>(FIXTURE_NAMES);
+  for (const name of readdirSync(FIXTURES_DIR)) {
+    if (name !== "build" && !listed.has(name) && statSync(join(FIXTURES_DIR, name)).isDirectory()) {
+      options.log(`skipping images/fixtures/${name}: not listed in src/images/fixtures.ts`);
+    }
+  }
+  const built: string[] = [];
+  for (const name of FIXTURE_NAMES) {
+    const tag = FIXTURE_IMAGES[name];
+    options.log(`building ${name} (go build) and ${tag}`);
+    await run("go", ["build", "-trimpath", "-buildvcs=false", "-o", join(out, name), "."], options, 600_000, join(FIXTURES_DIR, name), { CGO_ENABLED: "0" });
+    await dockerBuild(docker, FIXTURES_DIR, tag, { dockerfile: `${name}/Dockerfile`, src: [`${name}/Dockerfile`, `build/${name}`] }, options);
+    built.push(tag);
   }
   return built;
 }
@@ -84,11 +113,22 @@ async function prepareReferenceContext(options: BuildOptions): Promise<void> {
   copyFileSync(process.execPath, join(out, "node"));
 }
 
+interface DockerBuildSpec {
+  /** The Dockerfile's stage to build. */
+  target?: string;
+  /** The Dockerfile, relative to the context (default Dockerfile). */
+  dockerfile?: string;
+  /** The files sent as context, relative to it (default: every file but those under `exclude`). */
+  src?: string[];
+  exclude?: string[];
+}
+
 /** Builds one target of a Dockerfile through the daemon's build API; errors arrive in the stream. */
-async function dockerBuild(docker: DockerClient, contextDir: string, tag: string, target: string | undefined, options: BuildOptions): Promise<void> {
-  const src = listFiles(contextDir).filter((f) => !f.startsWith("src/") && !f.startsWith("wg/"));
+async function dockerBuild(docker: DockerClient, contextDir: string, tag: string, spec: DockerBuildSpec, options: BuildOptions): Promise<void> {
+  const exclude = spec.exclude ?? [];
+  const src = spec.src ?? listFiles(contextDir).filter((f) => !exclude.some((prefix) => f.startsWith(prefix)));
   const stream = await docker.call(
-    docker.api.buildImage({ context: contextDir, src }, { t: tag, target, rm: true, forcerm: true } as object),
+    docker.api.buildImage({ context: contextDir, src }, { t: tag, target: spec.target, dockerfile: spec.dockerfile, rm: true, forcerm: true } as object),
     `build ${tag}`,
     60_000,
   );

@@ -1,5 +1,6 @@
-// The agent's local servers (contract connectivity.md §1.5, §1.6, §2.5): Connect AgentService
-// (GetRuntimeContext, ListServices) and GET /status on TCP 9001, bound to 127.0.0.1 plus the mesh
+// The agent's local servers (contract connectivity.md §1.5, §1.6, §2.5; observability.md §3):
+// AgentService (status, services and the observability queries; Connect, gRPC and gRPC-Web, also
+// gRPC over HTTP/1.1 with trailers as Coral's colony sends it) and GET /status on TCP 9001, bound to 127.0.0.1 plus the mesh
 // IP (or 0.0.0.0 with CORAL_AGENT_BIND_ALL=true), and the mesh-ping echo on UDP 9003.
 import { create } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
@@ -8,6 +9,8 @@ import { createSocket } from "node:dgram";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import {
   AgentService,
+  ConnectServiceResponseSchema,
+  DisconnectServiceResponseSchema,
   ListServicesResponseSchema,
   RuntimeContextResponseSchema,
 } from "../../../../proto/gen/coral/agent/v1/agent_pb.js";
@@ -16,6 +19,8 @@ import type { AgentState } from "./agent-state.js";
 import { AGENT_API_PORT, MESH_PING_PORT } from "./config.js";
 import { runtimeContextGoJson } from "./go-json.js";
 import { meshTelemetry, statusWireguardDocument } from "./mesh-telemetry.js";
+import type { Observability } from "./observability.js";
+import { queryEbpfMetrics, querySystemMetrics, queryTelemetry } from "./observability-queries.js";
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -25,23 +30,26 @@ async function currentRuntimeContext(state: AgentState) {
   return create(RuntimeContextResponseSchema, { ...base, wireguard: await meshTelemetry(state) });
 }
 
-function routes(state: AgentState) {
+function routes(state: AgentState, obs: Observability) {
   return (router: ConnectRouter) =>
     router.service(AgentService, {
       async getRuntimeContext() {
         return (await currentRuntimeContext(state)) ?? create(RuntimeContextResponseSchema, {});
       },
       listServices() {
-        return create(ListServicesResponseSchema, {
-          services: state.config.services.map((s) => ({
-            name: s.name,
-            port: s.port,
-            healthEndpoint: s.healthEndpoint,
-            serviceType: s.serviceType,
-            status: "unknown",
-          })),
-        });
+        return create(ListServicesResponseSchema, { services: obs.services.list() });
       },
+      connectService(req) {
+        const error = obs.services.connect(req);
+        return create(ConnectServiceResponseSchema, error ? { success: false, error } : { success: true, serviceName: req.name });
+      },
+      disconnectService(req) {
+        const error = obs.services.disconnect(req.serviceName);
+        return create(DisconnectServiceResponseSchema, error ? { success: false, error } : { success: true });
+      },
+      queryTelemetry: (req) => queryTelemetry(obs.store, obs.telemetryEnabled, req),
+      queryEbpfMetrics: (req) => queryEbpfMetrics(obs.store, obs.beylaManagerExists, req),
+      querySystemMetrics: (req) => querySystemMetrics(obs.store, req),
     });
 }
 
@@ -68,9 +76,9 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
-export async function startAgentApi(state: AgentState): Promise<void> {
+export async function startAgentApi(state: AgentState, obs: Observability): Promise<void> {
   const handler = connectNodeAdapter({
-    routes: routes(state),
+    routes: routes(state, obs),
     fallback(req, res) {
       if (req.method === "GET" && (req.url ?? "").split("?")[0] === "/status") {
         const response = res as unknown as ServerResponse;

@@ -18,6 +18,7 @@ import { applyRegistration, ConnectionManager } from "./connection.js";
 import { DISCOVERY_TIMEOUT_MS, discoveryClient, lookupColony, type DiscoveryClient } from "./discovery-client.js";
 import { errorText, FatalError, jitter, sleep } from "./errors.js";
 import { configureAgentMesh } from "./mesh.js";
+import { Observability } from "./observability.js";
 import { detectRuntimeContext, hasCapability } from "./runtime-context.js";
 import { discoverPublicEndpoint } from "../common/stun.js";
 
@@ -179,6 +180,7 @@ export async function startAgent(flags: StartFlags): Promise<void> {
   log.info("Starting Coral agent", { agent_id: config.agentId, colony_id: config.colonyId, mode: config.services.length > 0 ? "active" : "passive" });
 
   const state = new AgentState(config);
+  const observability = Observability.open(config);
   // Installed first: as PID 1 in a container, node would otherwise ignore SIGTERM.
   const shutdown = async (): Promise<void> => {
     log.info("Shutting down agent");
@@ -194,9 +196,9 @@ export async function startAgent(flags: StartFlags): Promise<void> {
   if (!state.colony) await waitForDiscovery(state, discovery);
   await joinMesh(state, checkpoint, enrolled);
 
-  await startAgentApi(state);
+  await observability.startCollectors();
+  await startAgentApi(state, observability);
   await startMeshPingEcho();
   log.info("Agent started successfully - waiting for shutdown signal");
   new ConnectionManager(state).start();
-
 }

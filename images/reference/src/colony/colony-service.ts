@@ -1,4 +1,5 @@
-// coral.colony.v1.ColonyService (contract §2.4): status, agents, CA, mesh diagnostics, certificates.
+// coral.colony.v1.ColonyService (contract §2.4): status, agents, CA, mesh diagnostics, certificates,
+// and the observability query methods (query-service.ts).
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { createClient, type ServiceImpl } from "@connectrpc/connect";
@@ -20,6 +21,7 @@ import { log } from "../common/log.js";
 import { certificateRequestHandler } from "./certificate-request.js";
 import type { ColonyContext } from "./context.js";
 import { meshAudit, meshPing } from "./mesh-diagnostics.js";
+import { queryServiceImpl } from "./query-service.js";
 import { liveness, type AgentEntry } from "./registry.js";
 import { storageBytes } from "./storage.js";
 
@@ -147,5 +149,6 @@ export function colonyServiceImpl(ctx: ColonyContext): Partial<ServiceImpl<typeo
     meshPing: (req) => meshPing(ctx, req),
     meshAudit: (req) => meshAudit(ctx, req),
     requestCertificate: certificateRequestHandler(ctx),
+    ...queryServiceImpl(ctx.db),
   };
 }

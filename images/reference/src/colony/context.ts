@@ -7,6 +7,7 @@ import type { ColonyConfig } from "./config.js";
 import type { IpAllocator } from "./ip-allocator.js";
 import type { Registry } from "./registry.js";
 import type { CertificateLedger } from "./certificate-ledger.js";
+import type { ColonyDatabase } from "./database.js";
 
 /** A WireGuard peer as the colony configured it; /status lists these, stale keys included (§3.4). */
 export interface ConfiguredPeer {
@@ -31,6 +32,8 @@ export interface ColonyContext {
   /** `<host of each CORAL_PUBLIC_ENDPOINT>:<wireguard.port>`, or 127.0.0.1:<port>. */
   wireguardEndpoints: string[];
   dbPath: string;
+  /** The embedded DuckDB behind the observability pollers and query RPCs. */
+  db: ColonyDatabase;
 }
 
 /** The raw HTTP request behind an RPC: peer address, and the socket to drop for the short-key panic. */

@@ -16,6 +16,8 @@ import { loadPsk } from "./psk.js";
 import { Registry } from "./registry.js";
 import { startMeshServer, startPublicEndpoint } from "./servers.js";
 import { databasePath } from "./storage.js";
+import { ColonyDatabase } from "./database.js";
+import { startObservabilityPollers } from "./observability-pollers.js";
 import { discoverPublicEndpoint } from "../common/stun.js";
 
 const CAP_NET_ADMIN = 12n;
@@ -59,6 +61,12 @@ export async function startColony(flags: { colony?: string }): Promise<void> {
 
   const dir = colonyDir(colonyId);
   const dbPath = databasePath(cfg);
+  let db: ColonyDatabase;
+  try {
+    db = await ColonyDatabase.open(dbPath);
+  } catch (err) {
+    throw new CliError(`failed to initialize database: ${(err as Error).message}`);
+  }
   log.info("Database initialized", { path: dbPath });
   const ca = await loadColonyCA(join(dir, "ca"));
   const psk = await loadPsk(ca);
@@ -105,6 +113,7 @@ export async function startColony(flags: { colony?: string }): Promise<void> {
     startedAt: new Date(),
     wireguardEndpoints: wireguardEndpoints(cfg.wireguard.public_endpoints, cfg.wireguard.port),
     dbPath,
+    db,
   };
   log.info("Built WireGuard endpoints for discovery registration", { wireguard_endpoints: ctx.wireguardEndpoints });
 
@@ -112,6 +121,7 @@ export async function startColony(flags: { colony?: string }): Promise<void> {
   const shutdown = async (signal: string) => {
     log.info("Shutting down colony", { signal });
     registry.flush();
+    db.close();
     await wg.stop();
     process.exit(0);
   };
@@ -128,6 +138,7 @@ export async function startColony(flags: { colony?: string }): Promise<void> {
     const tls = await issueServerCertificate(ca, colonyId, cfg.public_endpoint.host);
     await startPublicEndpoint(ctx, tls, tokens);
   }
+  startObservabilityPollers(db, registry);
   await startDiscoveryRegistration(ctx, stun);
   log.info("Colony started successfully", { colony_id: colonyId, mesh_ip: cfg.wireguard.mesh_ipv4, connect_port: cfg.services.connect_port });
 }

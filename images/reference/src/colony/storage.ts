@@ -1,6 +1,7 @@
 // Where Coral would keep its DuckDB file (§4.4, §6.15): `<storage>/<colony_id>.duckdb`, with the
 // project config's storage.path (relative to the CWD) winning over the colony's storage_path.
-// The reference keeps its state in small JSON files instead (json-file.ts); this path is reported.
+// The connectivity state stays in small JSON files (json-file.ts); the DuckDB file holds the
+// observability tables (database.ts).
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ColonyConfig } from "./config.js";

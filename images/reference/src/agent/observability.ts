@@ -1,0 +1,64 @@
+// Starts the agent's observability pieces in Coral's order (contract observability.md §1.4): the
+// store first, then after registration the OTLP receivers and the system metrics collector; the
+// :9001 server comes after this.
+import { log } from "../common/log.js";
+import { AgentStore } from "./agent-store.js";
+import type { AgentConfig } from "./config.js";
+import { loadObservabilityConfig, type ObservabilityConfig } from "./observability-config.js";
+import { startOtlpGrpcReceiver } from "./otlp-grpc-receiver.js";
+import { startOtlpHttpReceiver } from "./otlp-http-receiver.js";
+import { OtlpIngest } from "./otlp-ingest.js";
+import { ServiceRegistry } from "./service-registry.js";
+import { SystemMetricsCollector } from "./system-metrics.js";
+
+export class Observability {
+  readonly services = new ServiceRegistry();
+  /** The reference runs no Beyla (L0), so OTLP metrics are dropped as in Coral without one (§10 #5). */
+  readonly beylaManagerExists = false;
+  telemetryEnabled = false;
+
+  private constructor(
+    readonly config: ObservabilityConfig,
+    readonly store: AgentStore,
+  ) {}
+
+  static open(agentConfig: AgentConfig): Observability {
+    const config = loadObservabilityConfig();
+    const observability = new Observability(config, AgentStore.open(config));
+    for (const s of agentConfig.services) {
+      const error = observability.services.connect({ name: s.name, port: s.port, healthEndpoint: s.healthEndpoint, serviceType: s.serviceType, exePattern: "" });
+      if (error) log.warn("Failed to connect configured service", { service: s.name, error });
+    }
+    return observability;
+  }
+
+  async startCollectors(): Promise<void> {
+    await this.startOtlpReceiver();
+    if (this.config.systemMetrics.disabled) log.info("System metrics collection disabled");
+    else await new SystemMetricsCollector(this.store, this.config.systemMetrics).start();
+  }
+
+  private async startOtlpReceiver(): Promise<void> {
+    const t = this.config.telemetry;
+    if (t.disabled) {
+      log.info("Telemetry disabled - OTLP receiver not started");
+      return;
+    }
+    const ingest = new OtlpIngest(this.store, t, this.beylaManagerExists);
+    try {
+      await startOtlpGrpcReceiver(t.grpcEndpoint, ingest);
+      await startOtlpHttpReceiver(t.httpEndpoint, ingest);
+    } catch (err) {
+      // Non-fatal in Coral: the agent keeps running without L1.
+      log.error("Failed to start OTLP receiver", { error: err instanceof Error ? err.message : String(err) });
+      return;
+    }
+    this.telemetryEnabled = true;
+    log.info("OTLP receiver started successfully", {
+      grpc_endpoint: t.grpcEndpoint,
+      http_endpoint: t.httpEndpoint,
+      latency_threshold_ms: t.highLatencyThresholdMs,
+      sample_rate: t.sampleRate,
+    });
+  }
+}

@@ -1,0 +1,53 @@
+// Per-agent, per-data-type seq_id checkpoints (RFD 089, contract observability.md §3.2): a poll asks
+// for rows after the stored seq_id; a different agent session_id means a new agent store, so the
+// checkpoint restarts at 0.
+import type { ColonyDatabase } from "./database.js";
+
+export type DataType = "telemetry" | "system_metrics";
+
+export interface Checkpoint {
+  sessionId: string;
+  lastSeqId: bigint;
+}
+
+export async function loadCheckpoint(db: ColonyDatabase, agentId: string, dataType: DataType): Promise<Checkpoint | undefined> {
+  const reader = await db.read("SELECT session_id, last_seq_id FROM polling_checkpoints WHERE agent_id = ? AND data_type = ?", [agentId, dataType]);
+  const row = reader.getRows()[0];
+  return row ? { sessionId: String(row[0]), lastSeqId: BigInt(row[1] as bigint) } : undefined;
+}
+
+export async function saveCheckpoint(db: ColonyDatabase, agentId: string, dataType: DataType, cp: Checkpoint): Promise<void> {
+  await db.read(
+    `INSERT INTO polling_checkpoints (agent_id, data_type, session_id, last_seq_id)
+     VALUES (?, ?, ?, ?)
+     ON CONFLICT (agent_id, data_type) DO UPDATE SET
+       session_id = excluded.session_id, last_seq_id = excluded.last_seq_id,
+       last_poll_time = now()::TIMESTAMP, updated_at = now()::TIMESTAMP`,
+    [agentId, dataType, cp.sessionId, cp.lastSeqId],
+  );
+}
+
+/**
+ * Fetches rows after the checkpoint; when the agent answers with another session, fetches again
+ * from 0 (the seq_ids of the old session mean nothing in the new one). Saves the new checkpoint
+ * only after `store` succeeded, so a failed store is retried by the next poll.
+ */
+export async function pollWithCheckpoint<R extends { maxSeqId: bigint; sessionId: string }>(
+  db: ColonyDatabase,
+  agentId: string,
+  dataType: DataType,
+  fetch: (startSeqId: bigint) => Promise<R>,
+  store: (res: R) => Promise<void>,
+): Promise<R> {
+  const stored = await loadCheckpoint(db, agentId, dataType);
+  let start = stored?.lastSeqId ?? 0n;
+  let res = await fetch(start);
+  if (stored && res.sessionId !== stored.sessionId && start !== 0n) {
+    start = 0n;
+    res = await fetch(start);
+  }
+  await store(res);
+  const lastSeqId = res.maxSeqId > start ? res.maxSeqId : start;
+  await saveCheckpoint(db, agentId, dataType, { sessionId: res.sessionId, lastSeqId });
+  return res;
+}

@@ -1,0 +1,11 @@
+// The colony's L1/L2 pollers (contract observability.md §1.3), started once the mesh server listens.
+import type { ColonyDatabase } from "./database.js";
+import type { RunningPoller } from "./poller.js";
+import type { Registry } from "./registry.js";
+import { startServicePoller } from "./service-poller.js";
+import { startSystemMetricsPoller } from "./system-metrics-poller.js";
+import { startTelemetryPoller } from "./telemetry-poller.js";
+
+export function startObservabilityPollers(db: ColonyDatabase, registry: Registry): RunningPoller[] {
+  return [startTelemetryPoller(db, registry), startSystemMetricsPoller(db, registry), startServicePoller(db, registry)];
+}
