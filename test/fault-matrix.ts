@@ -197,8 +197,19 @@ export const faultMatrix: FaultRow[] = [
       if (res.exitCode !== 0) throw new Error(res.stderr);
     },
     checks: ["otlp/grpc-ingestion", "otlp/http-ingestion"],
-    failing: { "otlp/grpc-ingestion": /to hold 10 \/api\/users/ },
+    // The app cannot hand its spans to the agent: its flush fails, or the spans never arrive.
+    failing: { "otlp/grpc-ingestion": /\/flush .*failed|to hold 10 \/api\/users/ },
     passing: ["otlp/http-ingestion"],
+  },
+  {
+    name: "OTLP/HTTP port dropped inside the agent",
+    inject: async (d) => {
+      const res = await d.agents[0]!.exec(["iptables", "-I", "INPUT", "-p", "tcp", "--dport", "4318", "-j", "DROP"]);
+      if (res.exitCode !== 0) throw new Error(res.stderr);
+    },
+    checks: ["otlp/grpc-ingestion", "otlp/http-ingestion"],
+    failing: { "otlp/http-ingestion": /\/flush .*failed|to hold 10 \/api\/users/ },
+    passing: ["otlp/grpc-ingestion"],
   },
   {
     name: "the agent's OTLP/HTTP receiver accepts JSON",

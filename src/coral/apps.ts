@@ -28,7 +28,10 @@ export class AppNode {
   async get(path: string, timeoutMs = 30_000): Promise<string> {
     const url = `http://127.0.0.1:${this.spec.port}${path}`;
     const res: ExecResult = await this.agent.exec(["curl", "-sS", "--fail-with-body", "--max-time", String(Math.ceil(timeoutMs / 1000)), url], timeoutMs + 5_000);
-    if (res.exitCode !== 0) throw new Error(`GET ${url} in ${this.agent.agentId}'s namespace failed (curl exit ${res.exitCode}): ${(res.stderr || res.stdout).trim()}`);
+    if (res.exitCode !== 0) {
+      const said = [res.stderr.trim(), res.stdout.trim() && `body: ${res.stdout.trim()}`].filter(Boolean).join("; ");
+      throw new Error(`GET ${url} in ${this.agent.agentId}'s namespace failed (curl exit ${res.exitCode}): ${said}`);
+    }
     return res.stdout;
   }
 

@@ -1,6 +1,7 @@
 // OTLP/HTTP receiver on :4318 (contract observability.md §2, §10 #17): POST /v1/traces and
 // /v1/metrics with a binary protobuf body only. JSON, gzip or garbage → 400 `Failed to parse OTLP
 // request`; other methods → 405; any other path (also /v1/logs) → Go's `404 page not found`.
+import { BodyTooLarge, readBody } from "../common/http-body.js";
 import { create, fromBinary, fromJsonString, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { ExportMetricsServiceRequestSchema } from "../../../../proto/gen/opentelemetry/proto/collector/metrics/v1/metrics_service_pb.js";
@@ -13,7 +14,6 @@ import { splitEndpoint } from "./observability-config.js";
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const REQUEST_TIMEOUT_MS = 30_000;
 
-class BodyTooLarge extends Error {}
 
 /** Go's http.Error: text/plain, nosniff, message plus newline. */
 function httpError(res: ServerResponse, status: number, message: string): void {
@@ -24,22 +24,6 @@ function httpError(res: ServerResponse, status: number, message: string): void {
     "content-length": Buffer.byteLength(body),
   });
   res.end(body);
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        req.destroy();
-        reject(new BodyTooLarge());
-      } else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
 }
 
 /** Binary protobuf only; the `otlp-http-accepts-json` fault switch also takes OTLP/JSON. */
@@ -62,7 +46,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ingest: OtlpIng
   if (req.method !== "POST") return httpError(res, 405, "Method not allowed");
   let body: Buffer;
   try {
-    body = await readBody(req);
+    body = await readBody(req, MAX_BODY_BYTES);
   } catch (err) {
     if (err instanceof BodyTooLarge) return httpError(res, 400, "Failed to parse OTLP request");
     throw err;

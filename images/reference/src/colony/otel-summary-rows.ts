@@ -1,19 +1,14 @@
 // otel_summaries rows of a time window, the input of the synthetic "[OTLP]" entries of
 // QueryUnifiedMetrics / QueryUnifiedTraces and of rule (b) of QueryUnifiedSummary (§3.4, §4.2).
 import type { ColonyDatabase } from "./database.js";
+import type { SpanStats } from "./span-percentiles.js";
 import { timestampParam } from "./span-summaries.js";
 
-export interface OtelSummaryRow {
+export interface OtelSummaryRow extends SpanStats {
   bucketMs: number;
   agentId: string;
   serviceName: string;
   spanKind: string;
-  p50: number;
-  p95: number;
-  p99: number;
-  errorCount: number;
-  totalSpans: number;
-  sampleTraces: string[];
 }
 
 function parseTraces(text: unknown): string[] {

@@ -1,6 +1,7 @@
 // The Worker's hand-written HTTP router (contract connectivity.md §2.1, §2.2): POST
 // /coral.discovery.v1.DiscoveryService/<Method> with Connect JSON only, plus GET /health, /stats
 // and /.well-known/jwks.json. Errors use the Connect JSON shape with the matching HTTP status.
+import { BodyTooLarge, readBody } from "../common/http-body.js";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { DiscoveryConfig } from "./config.js";
 import { RpcError, type Json, type RpcHandler } from "./handlers.js";
@@ -28,22 +29,6 @@ function sendError(res: ServerResponse, err: RpcError): void {
   sendJson(res, httpStatusOf[err.code], { code: err.code, message: err.message });
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new RpcError("invalid_argument", "request body too large"));
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
 function clientIpOf(req: IncomingMessage): string {
   const header = req.headers["cf-connecting-ip"];
   if (typeof header === "string" && header) return header;
@@ -68,7 +53,12 @@ export function startServer(config: DiscoveryConfig, handlers: Record<string, Rp
       if (req.method === "POST" && url.pathname.startsWith(RPC_PREFIX)) {
         const method = url.pathname.slice(RPC_PREFIX.length);
         const contentType = String(req.headers["content-type"] ?? "");
-        const text = await readBody(req);
+        const text = await readBody(req, MAX_BODY_BYTES).then(
+          (body) => body.toString("utf8"),
+          (err: unknown) => {
+            throw err instanceof BodyTooLarge ? new RpcError("invalid_argument", "request body too large") : err;
+          },
+        );
         if (contentType.startsWith("application/proto")) {
           throw new RpcError("invalid_argument", "Only JSON encoding is supported");
         }
