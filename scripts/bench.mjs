@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Benchmark (not a test): wall time of a whole connectivity run from warm images, the deployment's
 // milestones, and each check's time, so the runner's own overhead can be told from Coral's timers.
+// With --observability: on a fresh deployment, the time from an app's start to colony-visible
+// percentiles, and from an agent's start to colony-visible host metrics.
 // Usage: node scripts/bench.mjs [--runs N] [extra coral-e2e run flags…]
+//        node scripts/bench.mjs --observability
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,7 +12,13 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const args = process.argv.slice(2);
+if (args.includes("--observability")) {
+  await benchObservability();
+  process.exit(0);
+}
 const runsAt = args.indexOf("--runs");
 const runs = runsAt >= 0 ? Number(args.splice(runsAt, 2)[1]) : 1;
 const work = mkdtempSync(join(tmpdir(), "coral-e2e-bench-"));
@@ -39,8 +48,6 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
 console.log(`connectivity phase, reference images, ${runs} run(s)`);
 console.log(`  wall time (process start to exit): median ${s(median(walls))}  [${walls.map(s).join(", ")}]`);
 for (const key of Object.keys(setups[0] ?? {})) console.log(`  setup ${key.padEnd(20)} median ${s(median(setups.map((x) => x[key])))} after setup start`);
@@ -51,3 +58,41 @@ for (const [id, times] of perCheck) {
   console.log(`    ${id.padEnd(44)} ${s(median(times)).padStart(9)}`);
 }
 console.log(`  sum of checks ${s(total)}`);
+
+/** App start → colony percentiles, agent start → colony host metrics, on the reference images. */
+async function benchObservability() {
+  const dist = (p) => import(join(root, "dist", p));
+  const { createCoralProvider } = await dist("src/coral/provider.js");
+  const { IMAGE_PRESETS, FIXTURES } = await dist("src/coral/settings.js");
+  const { newRunId } = await dist("src/docker/labels.js");
+  const { pollUntil } = await dist("src/util/poll.js");
+  const provider = createCoralProvider({ images: IMAGE_PRESETS.reference, agents: 1, timeoutScale: 1 });
+  const runId = newRunId();
+  const signal = new AbortController().signal;
+  try {
+    const setupStart = performance.now();
+    const d = await provider.setup({ runId, signal, progress: () => {} });
+    console.log(`deployment (discovery, colony, 1 agent) ready in ${s(performance.now() - setupStart)}`);
+    const colony = await d.colony.api();
+    const query = async (sql) => (await colony.executeQuery({ sql, maxRows: 10 })).rows;
+
+    const appStart = performance.now();
+    const app = await d.startApp(d.agents[0], { ...FIXTURES.otelApp, name: "bench-app", port: 8090, env: { OTEL_APP_SERVICE: "bench-app", OTEL_APP_PORT: "8090" } });
+    const appUp = performance.now() - appStart;
+    await pollUntil("bench-app percentiles at the colony", async () => {
+      await app.drive("/api/users", 3);
+      return query("SELECT p50_ms FROM otel_summaries WHERE service_name = 'bench-app'");
+    }, (rows) => rows.length > 0, { timeoutMs: 120_000, intervalMs: 200 });
+    console.log(`app start → colony-visible percentiles: ${s(performance.now() - appStart)} (app up and connected after ${s(appUp)})`);
+
+    const agentStart = performance.now();
+    await d.startAgent("bench-agent");
+    await pollUntil("bench-agent host metrics at the colony", () => query("SELECT count(*) FROM system_metrics_summaries WHERE agent_id = 'bench-agent'"), (rows) => Number(rows[0]?.values[0] ?? 0) > 0, {
+      timeoutMs: 120_000,
+      intervalMs: 200,
+    });
+    console.log(`agent start → colony-visible host metrics: ${s(performance.now() - agentStart)}`);
+  } finally {
+    await provider.teardown(runId, { keep: false });
+  }
+}

@@ -2,7 +2,7 @@
 // published ports. Handles are addressed by name; IPs change across restarts (contract §6.22).
 import type Docker from "dockerode";
 import type { Duplex } from "node:stream";
-import { TimeoutError, withTimeout } from "../util/time.js";
+import { TimeoutError, pause, withTimeout } from "../util/time.js";
 import { type DockerClient, statusOf } from "./client.js";
 import { collectDemuxed, demuxBuffer, stripAnsi } from "./stream.js";
 
@@ -102,7 +102,7 @@ export class ContainerHandle {
     while (Date.now() - started < timeoutMs) {
       const info = await this.docker.call(exec.inspect(), what, timeoutMs, options.signal);
       if (!info.Running && info.ExitCode !== null) return { exitCode: info.ExitCode, ...output };
-      await new Promise((r) => setTimeout(r, 20));
+      await pause(20, options.signal);
     }
     throw new TimeoutError(what, timeoutMs);
   }
