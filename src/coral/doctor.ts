@@ -3,6 +3,7 @@ import { access, readFile } from "node:fs/promises";
 import { constants } from "node:fs";
 import type { DockerClient } from "../docker/client.js";
 import { BASE_IMAGE } from "../images/build.js";
+import { FIXTURE_IMAGES } from "../images/fixtures.js";
 import { IMAGE_PRESETS, type CoralImages } from "./settings.js";
 
 export type Severity = "pass" | "warn" | "fail";
@@ -82,6 +83,10 @@ export async function runDoctorChecks(docker: DockerClient, images: CoralImages 
         severity: present ? "pass" : image === BASE_IMAGE ? "warn" : "fail",
         detail: present ? "present" : "missing: run `coral-e2e images`",
       });
+    }
+    for (const image of Object.values(FIXTURE_IMAGES)) {
+      const present = await docker.imageExists(image).catch(() => false);
+      items.push({ item: `image ${image}`, severity: present ? "pass" : "warn", detail: present ? "present" : "missing (observability layers): run `coral-e2e images`" });
     }
   }
   return items;

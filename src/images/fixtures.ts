@@ -8,7 +8,7 @@ export function fixtureTag(name: string): string {
   return `coral-e2e/fixture-${name}:dev`;
 }
 
-export const FIXTURE_NAMES = ["otel-app"] as const;
+export const FIXTURE_NAMES = ["otel-app", "cpu-app", "sdk-app"] as const;
 export type FixtureName = (typeof FIXTURE_NAMES)[number];
 
 /** Fixture name → image tag, e.g. FIXTURE_IMAGES["otel-app"] = "coral-e2e/fixture-otel-app:dev". */
