@@ -117,10 +117,7 @@ export const faultMatrix: FaultRow[] = [
   },
   {
     name: "the agent API dropped on wg0",
-    inject: async (d) => {
-      const res = await d.agents[0]!.exec(["iptables", "-I", "INPUT", "-i", "wg0", "-p", "tcp", "--dport", String(PORTS.agentApi), "-j", "DROP"]);
-      if (res.exitCode !== 0) throw new Error(res.stderr);
-    },
+    inject: (d) => d.agents[0]!.dropTcp(PORTS.agentApi, "wg0"),
     checks: ["registration/agents-listed", "registration/colony-reaches-agents"],
     failing: { "registration/colony-reaches-agents": /colony → agent-0 .* over the mesh/ },
     passing: ["registration/agents-listed"],
@@ -192,10 +189,7 @@ export const faultMatrix: FaultRow[] = [
   },
   {
     name: "OTLP/gRPC port dropped inside the agent",
-    inject: async (d) => {
-      const res = await d.agents[0]!.exec(["iptables", "-I", "INPUT", "-p", "tcp", "--dport", "4317", "-j", "DROP"]);
-      if (res.exitCode !== 0) throw new Error(res.stderr);
-    },
+    inject: (d) => d.agents[0]!.dropTcp(4317),
     checks: ["otlp/grpc-ingestion", "otlp/http-ingestion"],
     // The app cannot hand its spans to the agent: its flush fails, or the spans never arrive.
     failing: { "otlp/grpc-ingestion": /\/flush .*failed|to hold 10 \/api\/users/ },
@@ -203,10 +197,7 @@ export const faultMatrix: FaultRow[] = [
   },
   {
     name: "OTLP/HTTP port dropped inside the agent",
-    inject: async (d) => {
-      const res = await d.agents[0]!.exec(["iptables", "-I", "INPUT", "-p", "tcp", "--dport", "4318", "-j", "DROP"]);
-      if (res.exitCode !== 0) throw new Error(res.stderr);
-    },
+    inject: (d) => d.agents[0]!.dropTcp(4318),
     checks: ["otlp/grpc-ingestion", "otlp/http-ingestion"],
     failing: { "otlp/http-ingestion": /\/flush .*failed|to hold 10 \/api\/users/ },
     passing: ["otlp/grpc-ingestion"],

@@ -5,7 +5,7 @@ import type { DockerClient } from "../docker/client.js";
 import { RunScope } from "../docker/run-scope.js";
 import type { ContainerEvidence, RunEnvironment } from "../runner/environment.js";
 import { pollUntil } from "../util/poll.js";
-import { type RpcRecord, getDocument } from "./clients.js";
+import type { RpcRecord } from "./clients.js";
 import { COLONY_ENTRYPOINT, initColony } from "./colony-setup.js";
 import { AgentNode, ColonyNode, DiscoveryNode } from "./nodes.js";
 import { AppNode, type AppSpec } from "./apps.js";
@@ -281,4 +281,3 @@ export async function snapshotScope(scope: RunScope): Promise<ContainerEvidence[
   );
 }
 
-export { getDocument };

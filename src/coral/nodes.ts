@@ -17,6 +17,11 @@ import {
 import { type InterfaceInfo, parseAddresses, parseLink, parseRoutes } from "./netinfo.js";
 import { PORTS } from "./settings.js";
 
+/** The iptables rule (after -I/-D) that drops inbound traffic to a port. */
+function inboundDrop(protocol: "tcp" | "udp", port: number, iface?: string): string[] {
+  return ["INPUT", ...(iface ? ["-i", iface] : []), "-p", protocol, "--dport", String(port), "-j", "DROP"];
+}
+
 /** Lifecycle faults the runner injects; shared by every component. */
 abstract class Node {
   constructor(
@@ -57,11 +62,16 @@ abstract class Node {
 
   /** Drops inbound UDP to a port inside the container (needs NET_ADMIN and iptables there). */
   async dropUdp(port: number): Promise<void> {
-    await this.mustExec(["iptables", "-I", "INPUT", "-p", "udp", "--dport", String(port), "-j", "DROP"]);
+    await this.mustExec(["iptables", "-I", ...inboundDrop("udp", port)]);
   }
 
   async allowUdp(port: number): Promise<void> {
-    await this.mustExec(["iptables", "-D", "INPUT", "-p", "udp", "--dport", String(port), "-j", "DROP"]);
+    await this.mustExec(["iptables", "-D", ...inboundDrop("udp", port)]);
+  }
+
+  /** Drops inbound TCP to a port inside the container, on one interface or on all of them. */
+  async dropTcp(port: number, iface?: string): Promise<void> {
+    await this.mustExec(["iptables", "-I", ...inboundDrop("tcp", port, iface)]);
   }
 
   protected async mustExec(cmd: string[]): Promise<string> {
