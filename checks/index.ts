@@ -1,18 +1,20 @@
 // The ordered check modules: discovery → WireGuard → registration → heartbeat and reconnection
 // (its agent restarts come before any fixture app starts, observability.md §10 #24), then the
-// observability layers, then Coral's known defects (last: they leave fake peers and a poisoned
+// observability layers (L2 profiling and L3 on their own privileged agent), then Coral's known defects (last: they leave fake peers and a poisoned
 // address pool behind), then the closing scan of every log.
 import type { CoralDeployment } from "../src/coral/deployment.js";
 import type { CheckModule } from "../src/runner/check.js";
 import { closing } from "./closing.js";
+import { debug } from "./debug.js";
 import { defects } from "./defects.js";
 import { discovery } from "./discovery.js";
 import { heartbeat } from "./heartbeat.js";
 import { otlp } from "./otlp.js";
+import { profiling } from "./profiling.js";
 import { registration } from "./registration.js";
 import { systemMetrics } from "./system-metrics.js";
 import { wireguard } from "./wireguard.js";
 
 export type Deployment = CoralDeployment;
 
-export const modules: CheckModule<CoralDeployment>[] = [discovery, wireguard, registration, heartbeat, otlp, systemMetrics, defects, closing];
+export const modules: CheckModule<CoralDeployment>[] = [discovery, wireguard, registration, heartbeat, otlp, systemMetrics, profiling, debug, defects, closing];

@@ -3,7 +3,9 @@
 // milestones, and each check's time, so the runner's own overhead can be told from Coral's timers.
 // With --observability: on a fresh deployment, the time from an app's start to colony-visible
 // percentiles, and from an agent's start to colony-visible host metrics.
-// Usage: node scripts/bench.mjs [--runs N] [extra coral-e2e run flags…]
+// With --profiling: L2 profiling + L3 runs (one ordinary agent plus the eBPF agent), each check's
+// time, the layer times and the checks' own metrics (attach, attach → events, ProfileCPU wall time).
+// Usage: node scripts/bench.mjs [--runs N] [--profiling] [extra coral-e2e run flags…]
 //        node scripts/bench.mjs --observability
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -19,18 +21,26 @@ if (args.includes("--observability")) {
   await benchObservability();
   process.exit(0);
 }
+const profilingAt = args.indexOf("--profiling");
+const selection =
+  profilingAt >= 0
+    ? (args.splice(profilingAt, 1), ["--agents", "1", "--check", "profiling/*", "--check", "debug/*"])
+    : ["--phase", "connectivity"];
+const label = profilingAt >= 0 ? "L2 profiling + L3" : "connectivity phase";
 const runsAt = args.indexOf("--runs");
 const runs = runsAt >= 0 ? Number(args.splice(runsAt, 2)[1]) : 1;
 const work = mkdtempSync(join(tmpdir(), "coral-e2e-bench-"));
 
 const perCheck = new Map();
+const perMetric = new Map();
+const perLayer = new Map();
 const walls = [];
 const setups = [];
 try {
   for (let i = 0; i < runs; i++) {
     const json = join(work, `run-${i}.json`);
     const started = performance.now();
-    const res = spawnSync(process.execPath, [join(root, "bin", "coral-e2e.js"), "run", "--phase", "connectivity", "--images", "reference", "--json", json, "--artifacts", join(work, "artifacts"), ...args], {
+    const res = spawnSync(process.execPath, [join(root, "bin", "coral-e2e.js"), "run", ...selection, "--images", "reference", "--json", json, "--artifacts", join(work, "artifacts"), ...args], {
       stdio: ["ignore", "ignore", "inherit"],
       env: { ...process.env, NO_COLOR: "1" },
     });
@@ -39,16 +49,27 @@ try {
     const report = JSON.parse(readFileSync(json, "utf8"));
     const props = report.summary?.properties ?? report.properties ?? {};
     setups.push(Object.fromEntries(Object.entries(props).filter(([k]) => k.startsWith("setup.ms.")).map(([k, v]) => [k.slice(9), Number(v)])));
+    const layerSum = new Map();
     for (const r of report.results) {
       if (!perCheck.has(r.id)) perCheck.set(r.id, []);
       perCheck.get(r.id).push(r.durationMs);
+      for (const m of r.metrics ?? []) {
+        const key = `${r.id}: ${m.name}`;
+        if (!perMetric.has(key)) perMetric.set(key, []);
+        perMetric.get(key).push(m.value);
+      }
+      if (r.layer !== undefined) layerSum.set(r.layer, (layerSum.get(r.layer) ?? 0) + r.durationMs);
+    }
+    for (const [layer, ms] of layerSum) {
+      if (!perLayer.has(layer)) perLayer.set(layer, []);
+      perLayer.get(layer).push(ms);
     }
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
 
-console.log(`connectivity phase, reference images, ${runs} run(s)`);
+console.log(`${label}, reference images, ${runs} run(s)`);
 console.log(`  wall time (process start to exit): median ${s(median(walls))}  [${walls.map(s).join(", ")}]`);
 for (const key of Object.keys(setups[0] ?? {})) console.log(`  setup ${key.padEnd(20)} median ${s(median(setups.map((x) => x[key])))} after setup start`);
 console.log("  per check (median):");
@@ -58,6 +79,9 @@ for (const [id, times] of perCheck) {
   console.log(`    ${id.padEnd(44)} ${s(median(times)).padStart(9)}`);
 }
 console.log(`  sum of checks ${s(total)}`);
+for (const [layer, times] of perLayer) console.log(`  layer ${layer} checks (median) ${s(median(times))}`);
+if (perMetric.size) console.log("  metrics the checks recorded (median):");
+for (const [key, values] of perMetric) console.log(`    ${key.padEnd(60)} ${s(median(values)).padStart(9)}`);
 
 /** App start → colony percentiles, agent start → colony host metrics, on the reference images. */
 async function benchObservability() {

@@ -195,6 +195,7 @@ describe("CLI in-process", () => {
       images: { preset: "reference", colony: "coral/colony:0.3.0", agent: undefined, discovery: undefined },
       timeoutScale: 2,
       refFaults: { colony: "accept-wrong-colony,fix-handshake-age" },
+      ebpfPrivileges: true,
       verbose: false,
       debug: false,
     });

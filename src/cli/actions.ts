@@ -52,6 +52,8 @@ export interface DeploymentOptions {
   timeoutScale: number;
   /** Reference-image fault switches per role (tests of the checks themselves). */
   refFaults?: Partial<Record<"discovery" | "colony" | "agent", string>>;
+  /** false: the L2-profiling/L3 agent runs without SYS_ADMIN/SYS_PTRACE (its checks are skipped). */
+  ebpfPrivileges?: boolean;
   verbose: boolean;
   debug: boolean;
 }
@@ -103,6 +105,7 @@ export function createProvider(options: DeploymentOptions): EnvironmentProvider<
     agents: options.agents,
     timeoutScale: options.timeoutScale,
     refFaults: options.refFaults,
+    ebpfPrivileges: options.ebpfPrivileges,
     onSecret: registerSecret,
   });
 }

@@ -30,6 +30,7 @@ export async function runAction(flags: RunFlags, io: CommandIO, deps: CliDeps): 
     images: imageChoice(flags),
     timeoutScale: flags.timeoutScale,
     refFaults: flags.refFaults,
+    ebpfPrivileges: flags.ebpfPrivileges,
     verbose: io.verbose,
     debug: io.debug,
   });
@@ -65,8 +66,12 @@ export async function runAction(flags: RunFlags, io: CommandIO, deps: CliDeps): 
     io.stderr.write(maskSecrets(`error: ${setup?.message ?? "the environment cannot host a run"}\n`));
   }
   if (flags.keepContainers) {
+    const notes = (await provider.keptNotes?.(runId)) ?? [];
     io.stderr.write(
-      `containers kept: docker ps --filter label=${RUN_LABEL}=${runId}\n` + `remove them with: coral-e2e clean --run-id ${runId}\n`,
+      `containers kept: docker ps --filter label=${RUN_LABEL}=${runId}\n` +
+        notes.map((line) => `  ${line}\n`).join("") +
+        `logs: docker logs <name>; a shell: docker exec -it <name> sh\n` +
+        `remove them with: coral-e2e clean --run-id ${runId}\n`,
     );
   }
   return exitCodeForStatus(summary.status);

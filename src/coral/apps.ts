@@ -12,6 +12,11 @@ export interface AppSpec {
   port: number;
   healthPath: string;
   env?: Record<string, string>;
+  /**
+   * Serves the SDK debug contract on the agent's localhost:9002. Other apps are connected with
+   * sdkCapabilities {sdkEnabled:false}, so they never inherit that SDK (observability.md §10 #11).
+   */
+  sdk?: boolean;
 }
 
 export class AppNode {

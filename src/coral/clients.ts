@@ -6,7 +6,9 @@ import { createConnectTransport } from "@connectrpc/connect-node";
 import { deadlineSignal } from "../util/time.js";
 import type { DescService } from "@bufbuild/protobuf";
 import { AgentService } from "../../proto/gen/coral/agent/v1/agent_pb.js";
+import { AgentDebugService } from "../../proto/gen/coral/agent/v1/debug_pb.js";
 import { ColonyService } from "../../proto/gen/coral/colony/v1/colony_pb.js";
+import { ColonyDebugService } from "../../proto/gen/coral/colony/v1/debug_pb.js";
 import { DiscoveryService } from "../../proto/gen/coral/discovery/v1/discovery_pb.js";
 import { MeshService } from "../../proto/gen/coral/mesh/v1/auth_pb.js";
 
@@ -55,11 +57,15 @@ export const discoveryClient = (baseUrl: string, record?: RpcRecorder) => client
 export const colonyClient = (baseUrl: string, record?: RpcRecorder) => client(ColonyService, baseUrl, record);
 export const meshClient = (baseUrl: string, record?: RpcRecorder) => client(MeshService, baseUrl, record);
 export const agentClient = (baseUrl: string, record?: RpcRecorder) => client(AgentService, baseUrl, record);
+export const agentDebugClient = (baseUrl: string, record?: RpcRecorder) => client(AgentDebugService, baseUrl, record);
+export const colonyDebugClient = (baseUrl: string, record?: RpcRecorder) => client(ColonyDebugService, baseUrl, record);
 
 export type DiscoveryClient = ReturnType<typeof discoveryClient>;
 export type ColonyClient = ReturnType<typeof colonyClient>;
 export type MeshClient = ReturnType<typeof meshClient>;
 export type AgentClient = ReturnType<typeof agentClient>;
+export type AgentDebugClient = ReturnType<typeof agentDebugClient>;
+export type ColonyDebugClient = ReturnType<typeof colonyDebugClient>;
 
 /** GET a JSON (or text) document with a deadline: /health, /status. */
 export async function getDocument(url: string, timeoutMs = RPC_TIMEOUT_MS, signal?: AbortSignal): Promise<{ status: number; body: string; json?: unknown }> {

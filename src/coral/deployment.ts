@@ -2,6 +2,7 @@
 // (contract §1.9, §6.5 ordering). Readiness is observed, never slept on. The same steps drive
 // real Coral images and the reference images.
 import type { DockerClient } from "../docker/client.js";
+import { REACH_LABEL } from "../docker/labels.js";
 import { RunScope } from "../docker/run-scope.js";
 import type { ContainerEvidence, RunEnvironment } from "../runner/environment.js";
 import { pollUntil } from "../util/poll.js";
@@ -9,7 +10,8 @@ import type { RpcRecord } from "./clients.js";
 import { COLONY_ENTRYPOINT, initColony } from "./colony-setup.js";
 import { AgentNode, ColonyNode, DiscoveryNode } from "./nodes.js";
 import { AppNode, type AppSpec } from "./apps.js";
-import { type CoralImages, OBSERVABILITY_ENV, PORTS, READY_MS, STUN_NOWHERE, TIMERS } from "./settings.js";
+import { ebpfFacts, ebpfGaps, type EbpfFacts, type EbpfGaps } from "./ebpf.js";
+import { type CoralImages, EBPF_PRIVILEGES, OBSERVABILITY_ENV, PORTS, READY_MS, STUN_NOWHERE, TIMERS } from "./settings.js";
 import { type CoralVersion, detectVersion } from "./version.js";
 
 export interface DeploymentOptions {
@@ -19,6 +21,8 @@ export interface DeploymentOptions {
   timeoutScale: number;
   /** Reference-image fault switches per role (CORAL_REF_FAULTS); real Coral ignores them. */
   refFaults?: Partial<Record<"discovery" | "colony" | "agent", string>>;
+  /** false: the eBPF agent gets no extra privileges (its layers are then skipped with the reason). */
+  ebpfPrivileges?: boolean;
   onSecret?: (value: string) => void;
   progress?: (message: string) => void;
   signal?: AbortSignal;
@@ -30,7 +34,18 @@ export interface AgentOverrides {
   coralDefaults?: boolean;
   /** Extra reference faults for this agent only. */
   refFaults?: string;
+  /** The privileges of L2 profiling and L3 (observability.md §7). */
+  ebpf?: boolean;
 }
+
+/** The agent that runs L2 profiling and L3, and what its preflight found. */
+export interface EbpfAgent {
+  agent: AgentNode;
+  facts: EbpfFacts;
+  gaps: EbpfGaps;
+}
+
+export const EBPF_AGENT_HOSTNAME = "agent-ebpf";
 
 /** One readiness probe: short, since a published port accepts before the container listens. */
 const PROBE_MS = 750;
@@ -48,6 +63,7 @@ export class CoralDeployment implements RunEnvironment {
   /** Log lines a check provoked on purpose (a known crash); the closing scan does not count them. */
   readonly provokedLogLines: RegExp[] = [];
   private readonly apps = new Map<string, AppNode>();
+  private ebpf?: Promise<EbpfAgent>;
 
   constructor(
     docker: DockerClient,
@@ -155,6 +171,7 @@ export class CoralDeployment implements RunEnvironment {
       cmd: ["start"],
       publish: [PORTS.agentApi],
       ...TUN,
+      ...(overrides.ebpf ? { capAdd: [...TUN.capAdd, ...EBPF_PRIVILEGES.capAdd], securityOpt: [...EBPF_PRIVILEGES.securityOpt] } : {}),
       env: {
         CORAL_COLONY_ID: this.colony.identity.id,
         CORAL_CA_FINGERPRINT: this.colony.identity.caFingerprint,
@@ -186,6 +203,7 @@ export class CoralDeployment implements RunEnvironment {
       networkOf: agent.container,
       pidOf: agent.container,
       env: spec.env,
+      labels: { [REACH_LABEL]: `docker exec ${agent.container.name} curl -s localhost:${spec.port}${spec.healthPath}` },
     });
     const app = new AppNode(agent, spec);
     await pollUntil(`${spec.name} to answer ${spec.healthPath} next to ${agent.agentId}`, () => app.get(spec.healthPath, 3_000), () => true, {
@@ -193,7 +211,12 @@ export class CoralDeployment implements RunEnvironment {
       signal: this.options.signal,
     });
     const api = await agent.api();
-    const connected = await api.connectService({ name: spec.name, port: spec.port, healthEndpoint: spec.healthPath });
+    const connected = await api.connectService({
+      name: spec.name,
+      port: spec.port,
+      healthEndpoint: spec.healthPath,
+      ...(spec.sdk ? {} : { sdkCapabilities: { sdkEnabled: false } }),
+    });
     if (!connected.success) throw new Error(`${agent.agentId} refused ConnectService(${spec.name}): ${connected.error || "no reason given"}`);
     this.apps.set(key, app);
     return app;
@@ -257,12 +280,39 @@ export class CoralDeployment implements RunEnvironment {
     };
   }
 
-  missing(requirement: { minAgents?: number; capabilities?: string[] }): string | undefined {
+  /**
+   * The agent of L2 profiling and L3, started on first use with the privileges of §7 (one per run,
+   * outside `agents`, so the connectivity checks never see it) and its preflight (§5.1).
+   */
+  ebpfAgent(): Promise<EbpfAgent> {
+    this.ebpf ??= (async () => {
+      const agent = await this.startAgent(EBPF_AGENT_HOSTNAME, { ebpf: this.options.ebpfPrivileges !== false });
+      const ctx = await pollUntil(`${EBPF_AGENT_HOSTNAME} to answer GetRuntimeContext`, async () => (await agent.api()).getRuntimeContext({}, { timeoutMs: 5_000 }), () => true, {
+        timeoutMs: this.scaled(READY_MS.agents),
+        signal: this.options.signal,
+      });
+      const facts = ebpfFacts(ctx);
+      return { agent, facts, gaps: ebpfGaps(facts) };
+    })();
+    return this.ebpf;
+  }
+
+  async missing(requirement: { minAgents?: number; capabilities?: string[] }): Promise<string | undefined> {
     if (requirement.minAgents !== undefined && this.agents.length < requirement.minAgents) {
       return `needs ${requirement.minAgents} agents, the run has ${this.agents.length} (--agents)`;
     }
-    const unknown = (requirement.capabilities ?? []).filter((c) => c !== "tun");
-    return unknown.length ? `capability not available: ${unknown.join(", ")}` : undefined;
+    const gaps: string[] = [];
+    for (const capability of requirement.capabilities ?? []) {
+      if (capability === "tun") continue;
+      if (capability === "ebpf" || capability === "ebpf-return-probes") {
+        const { gaps: found } = await this.ebpfAgent();
+        const gap = capability === "ebpf" ? found.ebpf : (found.ebpf ?? found.returnProbes);
+        if (gap) gaps.push(gap);
+        continue;
+      }
+      gaps.push(`capability not available: ${capability}`);
+    }
+    return gaps.length ? [...new Set(gaps)].join("; ") : undefined;
   }
 
   async snapshot(): Promise<ContainerEvidence[]> {

@@ -1,9 +1,11 @@
 // `coral-e2e doctor`: what this machine offers the layers, one line per item, pass/warn/fail.
 import { access, readFile } from "node:fs/promises";
 import { constants } from "node:fs";
+import { arch, release } from "node:os";
 import type { DockerClient } from "../docker/client.js";
 import { BASE_IMAGE } from "../images/build.js";
 import { FIXTURE_IMAGES } from "../images/fixtures.js";
+import { kernelRelease } from "./ebpf.js";
 import { IMAGE_PRESETS, type CoralImages } from "./settings.js";
 
 export type Severity = "pass" | "warn" | "fail";
@@ -48,24 +50,26 @@ export async function runDoctorChecks(docker: DockerClient, images: CoralImages 
       : { item: "/dev/net/tun", severity: "fail", detail: "missing: colony and agents cannot create wg0 (modprobe tun)" },
   );
 
+  // The host facts of the eBPF preflight (observability.md §5.1); the agent's own capabilities are
+  // checked per run (GetRuntimeContext), where a gap skips layers 2 (profiling) and 3 with the reason.
+  const kernel = release();
+  const version = kernelRelease(kernel);
+  const oldKernel = !version || version[0] < 5 || (version[0] === 5 && version[1] < 8);
+  items.push({ item: "kernel", severity: oldKernel ? "warn" : "pass", detail: oldKernel ? `${kernel}: older than 5.8, eBPF layers (0, 2 profiling, 3) will be skipped` : `${kernel} (≥ 5.8)` });
   items.push(
     (await exists("/sys/kernel/btf/vmlinux"))
-      ? { item: "kernel BTF", severity: "pass", detail: "/sys/kernel/btf/vmlinux present (eBPF, layers 0 and 3)" }
-      : { item: "kernel BTF", severity: "warn", detail: "no /sys/kernel/btf/vmlinux: eBPF layers (0, 3) will be skipped" },
+      ? { item: "kernel BTF", severity: "pass", detail: "/sys/kernel/btf/vmlinux present (eBPF layers 0, 2 profiling, 3)" }
+      : { item: "kernel BTF", severity: "warn", detail: "no /sys/kernel/btf/vmlinux: eBPF layers (0, 2 profiling, 3) will be skipped" },
   );
-
-  const tracefs = (await exists("/sys/kernel/tracing/events")) || (await exists("/sys/kernel/debug/tracing/events"));
   items.push(
-    tracefs
-      ? { item: "tracefs/debugfs", severity: "pass", detail: "tracing events reachable (uprobes, profiles)" }
-      : { item: "tracefs/debugfs", severity: "warn", detail: "neither /sys/kernel/tracing nor /sys/kernel/debug/tracing is mounted: layers 2-3 profiling will be skipped" },
+    (await exists("/sys/bus/event_source/devices/uprobe/type"))
+      ? { item: "uprobe PMU", severity: "pass", detail: "perf uprobe events available (layer 3 debug sessions)" }
+      : { item: "uprobe PMU", severity: "warn", detail: "no /sys/bus/event_source/devices/uprobe: layer 3 uprobe sessions will fail" },
   );
-
-  const uprobes = (await exists("/sys/kernel/tracing/uprobe_events")) || (await exists("/sys/kernel/debug/tracing/uprobe_events"));
   items.push(
-    uprobes
-      ? { item: "uprobes", severity: "pass", detail: "uprobe_events present (layer 3 debug sessions)" }
-      : { item: "uprobes", severity: "warn", detail: "no uprobe_events: layer 3 uprobe sessions will be skipped" },
+    arch() === "x64"
+      ? { item: "architecture", severity: "pass", detail: "amd64 (uprobe return probes, hence call durations)" }
+      : { item: "architecture", severity: "warn", detail: `${arch()}: not amd64, no return probes; the uprobe session check will be skipped` },
   );
 
   const paranoid = await readText("/proc/sys/kernel/perf_event_paranoid");

@@ -4,12 +4,16 @@ import type { ContainerHandle, ExecResult } from "../docker/container.js";
 import type { RunScope } from "../docker/run-scope.js";
 import {
   type AgentClient,
+  type AgentDebugClient,
   type ColonyClient,
+  type ColonyDebugClient,
   type DiscoveryClient,
   type MeshClient,
   type RpcRecorder,
   agentClient,
+  agentDebugClient,
   colonyClient,
+  colonyDebugClient,
   discoveryClient,
   getDocument,
   meshClient,
@@ -130,6 +134,11 @@ export class ColonyNode extends Node {
     return meshClient(await this.url(), this.record);
   }
 
+  /** ColonyDebugService on :9000: profiles, uprobe sessions, the historical profile. */
+  async debug(): Promise<ColonyDebugClient> {
+    return colonyDebugClient(await this.url(), this.record);
+  }
+
   /** The raw `GET :9000/status` document (peers live only here, contract §6.12). */
   async statusDocument(timeoutMs?: number) {
     return getDocument(`${await this.url()}/status`, timeoutMs);
@@ -156,6 +165,10 @@ export class AgentNode extends Node {
 
   async api(): Promise<AgentClient> {
     return agentClient(await this.url(), this.record);
+  }
+
+  async debug(): Promise<AgentDebugClient> {
+    return agentDebugClient(await this.url(), this.record);
   }
 
   async statusDocument(timeoutMs?: number) {

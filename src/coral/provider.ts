@@ -5,13 +5,14 @@ import { MissingImageError, RunScope } from "../docker/run-scope.js";
 import { EnvironmentError } from "../runner/errors.js";
 import type { ContainerEvidence, EnvironmentProvider, SetupContext } from "../runner/environment.js";
 import { CoralDeployment, type DeploymentOptions, snapshotScope } from "./deployment.js";
-import type { CoralImages } from "./settings.js";
+import { PORTS, type CoralImages } from "./settings.js";
 
 export interface CoralProviderOptions {
   images: CoralImages;
   agents: number;
   timeoutScale: number;
   refFaults?: DeploymentOptions["refFaults"];
+  ebpfPrivileges?: boolean;
   onSecret?: (value: string) => void;
   docker?: DockerClient;
 }
@@ -45,6 +46,7 @@ export function createCoralProvider(options: CoralProviderOptions): EnvironmentP
         agents: options.agents,
         timeoutScale: options.timeoutScale,
         refFaults: options.refFaults,
+        ebpfPrivileges: options.ebpfPrivileges,
         onSecret: options.onSecret,
         progress: ctx.progress,
         signal: ctx.signal,
@@ -64,6 +66,14 @@ export function createCoralProvider(options: CoralProviderOptions): EnvironmentP
       return scope ? snapshotScope(scope) : [];
     },
 
+    async keptNotes(runId: string): Promise<string[]> {
+      try {
+        return keptNotes(await docker.runContainers(runId));
+      } catch (error) {
+        return [`could not list the kept containers: ${(error as Error).message}`];
+      }
+    },
+
     async teardown(runId: string, { keep }): Promise<void> {
       scopes.delete(runId);
       if (keep) return;
@@ -74,4 +84,22 @@ export function createCoralProvider(options: CoralProviderOptions): EnvironmentP
       }
     },
   };
+}
+
+const PORT_MEANING: Record<number, string> = {
+  [PORTS.discovery]: "discovery HTTP",
+  [PORTS.colonyConnect]: "colony Connect API (ColonyService, ColonyDebugService)",
+  [PORTS.colonyPublic]: "colony public TLS endpoint",
+  [PORTS.agentApi]: "agent API (AgentService, AgentDebugService, /status)",
+};
+
+/** One line per kept container: its published ports as URLs, or the command that reaches it. */
+function keptNotes(containers: Awaited<ReturnType<DockerClient["runContainers"]>>): string[] {
+  return [...containers]
+    .sort((a, b) => a.role.localeCompare(b.role))
+    .map((c) => {
+      const ports = c.ports.map((p) => `${PORT_MEANING[p.private] ?? `:${p.private}`} ${p.private === PORTS.colonyPublic ? "https" : "http"}://${p.ip}:${p.public}`);
+      const how = [...ports, ...(c.reach ? [c.reach] : [])].join("; ") || "no published port";
+      return `${c.role.padEnd(18)} ${c.name} (${c.state}): ${how}`;
+    });
 }

@@ -44,6 +44,14 @@ export const TIMERS = {
   systemMetricsPollInterval: "2s",
   systemMetricsInterval: "5s",
   systemMetricsIntervalMs: 5_000,
+  profilingPollInterval: "2s",
+  profilingPollIntervalMs: 2_000,
+  cpuProfilingInterval: "5s",
+  cpuProfilingIntervalMs: 5_000,
+  functionsPollInterval: "5s",
+  functionsPollIntervalMs: 5_000,
+  /** Coral's debug-event persister tick (observability.md §4.6 step 5); not configurable. */
+  debugPersisterMs: 10_000,
 } as const;
 
 /**
@@ -55,16 +63,30 @@ export const OBSERVABILITY_ENV = {
   colony: {
     CORAL_TELEMETRY_POLL_INTERVAL: TIMERS.telemetryPollInterval,
     CORAL_SYSTEM_METRICS_POLLER_INTERVAL: TIMERS.systemMetricsPollInterval,
+    CORAL_PROFILING_POLLER_INTERVAL: TIMERS.profilingPollInterval,
+    CORAL_FUNCTIONS_POLL_INTERVAL: TIMERS.functionsPollInterval,
   },
   agent: {
     CORAL_SAMPLE_RATE: "1.0",
     CORAL_SYSTEM_METRICS_INTERVAL: TIMERS.systemMetricsInterval,
+    CORAL_CPU_PROFILING_INTERVAL: TIMERS.cpuProfilingInterval,
   },
 } as const;
 
 export const FIXTURES = {
   otelApp: { image: FIXTURE_IMAGES["otel-app"], healthPath: "/health" },
+  /** Binary name = service name (observability.md §6.1); hot function main.burnCPU. */
+  cpuApp: { name: "cpu-app", image: FIXTURE_IMAGES["cpu-app"], port: 8090, healthPath: "/health", env: { CPU_APP_PORT: "8090" }, hotFrame: "main.burnCPU" },
+  /** Serves the SDK debug contract on :9002 (§6.3); ProcessPayment takes ~50 ms. */
+  sdkApp: { name: "sdk-app", image: FIXTURE_IMAGES["sdk-app"], port: 3001, healthPath: "/health", sdk: true, probeFunction: "main.ProcessPayment", probeLatencyMs: 50 },
 } as const;
+
+/**
+ * What an agent that runs L2 profiling and L3 gets, and no more (observability.md §7): perf events
+ * and BPF through CAP_SYS_ADMIN (Docker 20.10 knows no CAP_BPF/CAP_PERFMON), /proc/<pid>/exe of the
+ * apps through CAP_SYS_PTRACE, and no seccomp filter. Never --privileged, no host mounts.
+ */
+export const EBPF_PRIVILEGES = { capAdd: ["SYS_ADMIN", "SYS_PTRACE"], securityOpt: ["seccomp=unconfined"] } as const;
 
 /** Readiness budgets before --timeout-scale: generous next to the figures of contract §7.1. */
 export const READY_MS = {

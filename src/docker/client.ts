@@ -2,7 +2,7 @@
 // that does not answer becomes an error naming the call, never a hung run.
 import Docker from "dockerode";
 import { withTimeout } from "../util/time.js";
-import { PROJECT_LABEL, RUN_LABEL } from "./labels.js";
+import { PROJECT_LABEL, REACH_LABEL, ROLE_LABEL, RUN_LABEL } from "./labels.js";
 
 export const DOCKER_CALL_MS = 30_000;
 
@@ -47,6 +47,19 @@ export class DockerClient {
   }
 
   /** Run ids of every run that left labelled resources behind. */
+  /** The containers of one run with their role, published ports and reach label. */
+  async runContainers(runId: string): Promise<Array<{ name: string; role: string; state: string; ports: Array<{ private: number; public: number; ip: string }>; reach?: string }>> {
+    const filters = JSON.stringify({ label: [`${RUN_LABEL}=${runId}`] });
+    const containers = await this.call(this.api.listContainers({ all: true, filters }), "list containers");
+    return containers.map((c) => ({
+      name: c.Names?.[0]?.replace(/^\//, "") ?? c.Id,
+      role: c.Labels?.[ROLE_LABEL] ?? "",
+      state: c.State,
+      ports: (c.Ports ?? []).filter((p) => p.PublicPort).map((p) => ({ private: p.PrivatePort, public: p.PublicPort, ip: p.IP ?? "127.0.0.1" })),
+      reach: c.Labels?.[REACH_LABEL],
+    }));
+  }
+
   async runsWithLeftovers(): Promise<string[]> {
     const filters = JSON.stringify({ label: [PROJECT_LABEL] });
     const [containers, networks] = await Promise.all([

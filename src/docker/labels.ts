@@ -19,6 +19,9 @@ export function shortRunId(runId: string): string {
   return runId.slice(-6);
 }
 
+/** How to reach a container that publishes no port (apps in an agent's namespaces), for --keep-containers. */
+export const REACH_LABEL = "coral-e2e.reach";
+
 export function runLabels(runId: string, role: string): Record<string, string> {
   return { [PROJECT_LABEL]: "1", [RUN_LABEL]: runId, [ROLE_LABEL]: role };
 }

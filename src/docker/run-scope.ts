@@ -25,6 +25,8 @@ export interface ContainerSpec {
   pidsLimit?: number;
   memoryBytes?: number;
   workingDir?: string;
+  /** Extra labels, next to the run's own. */
+  labels?: Record<string, string>;
 }
 
 export const DEFAULT_PIDS_LIMIT = 512;
@@ -74,7 +76,7 @@ export class RunScope {
       Cmd: spec.cmd,
       Entrypoint: spec.entrypoint,
       WorkingDir: spec.workingDir,
-      Labels: runLabels(this.runId, spec.role),
+      Labels: { ...spec.labels, ...runLabels(this.runId, spec.role) },
       ExposedPorts: exposed,
       HostConfig: {
         NetworkMode: spec.networkOf ? `container:${spec.networkOf.name}` : this.networkName,

@@ -44,12 +44,12 @@ export async function buildBaseImage(docker: DockerClient, options: BuildOptions
 
 export async function buildReferenceImages(docker: DockerClient, options: BuildOptions): Promise<string[]> {
   const built: string[] = [];
-  options.log("preparing the reference build context (bundles, wireguard helper, node)");
+  options.log("preparing the reference build context (bundles, wireguard and perf helpers, node)");
   await prepareReferenceContext(options);
   const tags = IMAGE_PRESETS.reference!;
   for (const role of ["discovery", "colony", "agent"] as const) {
     options.log(`building ${tags[role]}`);
-    await dockerBuild(docker, REFERENCE_DIR, tags[role], { target: role, exclude: ["src/", "wg/"] }, options);
+    await dockerBuild(docker, REFERENCE_DIR, tags[role], { target: role, exclude: ["src/", "wg/", "perf/"] }, options);
     built.push(tags[role]);
   }
   return built;
@@ -109,7 +109,10 @@ async function prepareReferenceContext(options: BuildOptions): Promise<void> {
   mkdirSync(out, { recursive: true });
   await run(process.execPath, [join(PROJECT_ROOT, "scripts", "gen-proto.mjs")], options, 120_000);
   await run(process.execPath, [join(REFERENCE_DIR, "bundle.mjs")], options, 300_000);
-  await run("go", ["build", "-trimpath", "-o", join(out, "coral-ref-wg"), "."], options, 600_000, join(REFERENCE_DIR, "wg"), { CGO_ENABLED: "0" });
+  // The Go helpers: WireGuard (all Coral roles with a tunnel) and perf events (the agent's profiles and uprobes).
+  for (const [dir, binary] of [["wg", "coral-ref-wg"], ["perf", "coral-ref-perf"]] as const) {
+    await run("go", ["build", "-trimpath", "-o", join(out, binary), "."], options, 600_000, join(REFERENCE_DIR, dir), { CGO_ENABLED: "0" });
+  }
   copyFileSync(process.execPath, join(out, "node"));
 }
 

@@ -191,7 +191,7 @@ class SuiteRun<Env extends RunEnvironment> {
     const skip =
       (notRun && `not run: ${notRun}`) ||
       dependencySkip(info, byId) ||
-      (spec.requires && requirementSkip(env, spec.requires));
+      (spec.requires && (await requirementSkip(env, spec.requires)));
     if (skip) return skipped(info, repetition, skip);
     this.emitSync(() => this.reporter.onCheckStart?.(info, repetition));
     return this.runCheck(info, spec, env, repetition);
@@ -349,16 +349,20 @@ function dependencySkip(info: CheckInfo, byId: Map<string, CheckResult>): string
     const result = byId.get(need);
     if (!result) return `needs ${need}, which was not selected`;
     if (result.outcome === "passed" || result.outcome === "fixed" || result.outcome === "known-defect") continue;
-    if (result.outcome === "skipped") return `needs ${need}, which was skipped`;
+    if (result.outcome === "skipped") {
+      // A requirement gap is the real reason for the whole chain: carry it (e.g. no CAP_SYS_ADMIN).
+      const gap = result.message?.startsWith("requires ") ? ` (${result.message})` : "";
+      return `needs ${need}, which was skipped${gap}`;
+    }
     return `needs ${need}, which failed`;
   }
   return undefined;
 }
 
-function requirementSkip(env: RunEnvironment, requires: NonNullable<CheckSpec<unknown>["requires"]>): string | undefined {
+async function requirementSkip(env: RunEnvironment, requires: NonNullable<CheckSpec<unknown>["requires"]>): Promise<string | undefined> {
   let missing: string | undefined;
   try {
-    missing = env.missing(requires);
+    missing = await env.missing(requires);
   } catch (error) {
     missing = `could not check requirements: ${messageOf(error)}`;
   }

@@ -12,7 +12,7 @@ export interface RunEnvironment {
   /** Report properties: images, detected Coral version, agent count… (never secrets). */
   properties(): Record<string, string>;
   /** Why a requirement cannot be met here, or undefined when it can. */
-  missing(requirement: { minAgents?: number; capabilities?: string[] }): string | undefined;
+  missing(requirement: { minAgents?: number; capabilities?: string[] }): string | undefined | Promise<string | undefined>;
   /** Logs and state of every container of the run, now. Never throws. */
   snapshot(): Promise<ContainerEvidence[]>;
 }
@@ -30,4 +30,6 @@ export interface EnvironmentProvider<Env extends RunEnvironment> {
   setupEvidence(runId: string): Promise<ContainerEvidence[]>;
   /** Removes everything the run created (by the run's label), unless keep. Never throws. */
   teardown(runId: string, options: { keep: boolean }): Promise<void>;
+  /** For --keep-containers: how to reach what was kept. Never throws. */
+  keptNotes?(runId: string): Promise<string[]>;
 }

@@ -25,6 +25,7 @@ export interface RunFlags {
   strictDefects: boolean;
   knownDefects: boolean; // false with --no-known-defects
   refFaults: Partial<Record<"discovery" | "colony" | "agent", string>>;
+  ebpfPrivileges: boolean; // false with --no-ebpf-privileges
 }
 
 export function runCommand(context: CommandContext): Command {
@@ -48,6 +49,7 @@ export function runCommand(context: CommandContext): Command {
     .option("--timeout <duration>", 'deadline for the whole run, e.g. "10m"', parseDuration)
     .option("--strict-defects", "a known defect that no longer reproduces fails the run", false)
     .option("--no-known-defects", "treat known-defect checks as ordinary checks")
+    .option("--no-ebpf-privileges", "start the L2-profiling/L3 agent without SYS_ADMIN, SYS_PTRACE, seccomp=unconfined (those checks are then skipped)")
     .option("--ref-faults <role=switches>", "reference images only: fault switches for a role, e.g. colony=accept-wrong-colony (repeatable)", parseRefFaults, {})
     .action(async (flags: RunFlags, command: Command) => {
       context.setExitCode(await runAction(flags, commandIO(command, context.deps), context.deps));

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { log } from "../common/log.js";
 import { configBase } from "./config.js";
 import { LocalTable } from "./local-table.js";
+import type { CpuSampleRow } from "./cpu-profiler.js";
 import type { ObservabilityConfig } from "./observability-config.js";
 import type { EbpfGrpcRow, EbpfHttpRow, EbpfSqlRow } from "./otlp-metrics.js";
 import type { SpanRow } from "./otlp-spans.js";
@@ -38,6 +39,7 @@ export class AgentStore {
   readonly ebpfHttp: LocalTable<EbpfHttpRow>;
   readonly ebpfGrpc: LocalTable<EbpfGrpcRow>;
   readonly ebpfSql: LocalTable<EbpfSqlRow>;
+  readonly cpuSamples: LocalTable<CpuSampleRow>;
 
   constructor(readonly dir: string, config: ObservabilityConfig) {
     mkdirSync(dir, { recursive: true });
@@ -55,6 +57,10 @@ export class AgentStore {
     this.ebpfHttp = new LocalTable<EbpfHttpRow>(dir, "beyla_http_metrics_local", ebpf);
     this.ebpfGrpc = new LocalTable<EbpfGrpcRow>(dir, "beyla_grpc_metrics_local", ebpf);
     this.ebpfSql = new LocalTable<EbpfSqlRow>(dir, "beyla_sql_metrics_local", ebpf);
+    this.cpuSamples = new LocalTable<CpuSampleRow>(dir, "cpu_profile_samples_local", {
+      retentionMs: config.profiling.retentionMs,
+      timestampOf: (row) => row.timestamp,
+    });
     setInterval(() => this.sweep(), RETENTION_SWEEP_MS).unref();
   }
 
@@ -65,7 +71,7 @@ export class AgentStore {
   }
 
   private sweep(): void {
-    for (const table of [this.spans, this.systemMetrics, this.ebpfHttp, this.ebpfGrpc, this.ebpfSql]) {
+    for (const table of [this.spans, this.systemMetrics, this.ebpfHttp, this.ebpfGrpc, this.ebpfSql, this.cpuSamples]) {
       try {
         table.prune();
       } catch (err) {

@@ -1,7 +1,8 @@
 // The agent's local servers (contract connectivity.md §1.5, §1.6, §2.5; observability.md §3):
-// AgentService (status, services and the observability queries; Connect, gRPC and gRPC-Web, also
-// gRPC over HTTP/1.1 with trailers as Coral's colony sends it) and GET /status on TCP 9001, bound to 127.0.0.1 plus the mesh
-// IP (or 0.0.0.0 with CORAL_AGENT_BIND_ALL=true), and the mesh-ping echo on UDP 9003.
+// AgentService (status, services, observability queries) and AgentDebugService (profiles, uprobes)
+// in Connect, gRPC and gRPC-Web, also gRPC over HTTP/1.1 with trailers as Coral's colony sends it,
+// and GET /status, on TCP 9001, bound to 127.0.0.1 plus the mesh IP (or 0.0.0.0 with
+// CORAL_AGENT_BIND_ALL=true); and the mesh-ping echo on UDP 9003.
 import { create } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -17,6 +18,7 @@ import {
 import { log } from "../common/log.js";
 import type { AgentState } from "./agent-state.js";
 import { AGENT_API_PORT, MESH_PING_PORT } from "./config.js";
+import { debugRoutes } from "./debug-api.js";
 import { runtimeContextGoJson } from "./go-json.js";
 import { meshTelemetry, statusWireguardDocument } from "./mesh-telemetry.js";
 import type { Observability } from "./observability.js";
@@ -31,7 +33,9 @@ async function currentRuntimeContext(state: AgentState) {
 }
 
 function routes(state: AgentState, obs: Observability) {
-  return (router: ConnectRouter) =>
+  const debug = debugRoutes(state, obs);
+  return (router: ConnectRouter) => {
+    debug(router);
     router.service(AgentService, {
       async getRuntimeContext() {
         return (await currentRuntimeContext(state)) ?? create(RuntimeContextResponseSchema, {});
@@ -50,7 +54,9 @@ function routes(state: AgentState, obs: Observability) {
       queryTelemetry: (req) => queryTelemetry(obs.store, obs.telemetryEnabled, req),
       queryEbpfMetrics: (req) => queryEbpfMetrics(obs.store, obs.beylaManagerExists, req),
       querySystemMetrics: (req) => querySystemMetrics(obs.store, req),
+      getFunctions: (req) => obs.functions.get(req),
     });
+  };
 }
 
 function sendText(res: ServerResponse, status: number, body: string): void {

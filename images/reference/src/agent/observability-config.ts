@@ -3,6 +3,7 @@
 // defaults. Empty values are ignored, as Coral's env loader does.
 import { faults } from "../common/faults.js";
 import { parseDuration } from "../common/duration.js";
+import { loadProfilingConfig, type ProfilingConfig } from "./profiling-config.js";
 
 export interface TelemetryConfig {
   disabled: boolean;
@@ -28,6 +29,7 @@ export interface SystemMetricsConfig {
 export interface ObservabilityConfig {
   telemetry: TelemetryConfig;
   systemMetrics: SystemMetricsConfig;
+  profiling: ProfilingConfig;
 }
 
 const HOUR_MS = 3_600_000;
@@ -64,6 +66,7 @@ export function loadObservabilityConfig(env: NodeJS.ProcessEnv = process.env): O
       disk: flag(env.CORAL_SYSTEM_METRICS_DISK_ENABLED, true),
       network: flag(env.CORAL_SYSTEM_METRICS_NETWORK_ENABLED, true),
     },
+    profiling: loadProfilingConfig(env),
   };
 }
 

@@ -3,6 +3,8 @@
 // :9001 server comes after this.
 import { log } from "../common/log.js";
 import { AgentStore } from "./agent-store.js";
+import { ContinuousCpuProfiler } from "./cpu-profiler.js";
+import { FunctionRegistry } from "./function-registry.js";
 import type { AgentConfig } from "./config.js";
 import { loadObservabilityConfig, type ObservabilityConfig } from "./observability-config.js";
 import { startOtlpGrpcReceiver } from "./otlp-grpc-receiver.js";
@@ -15,6 +17,7 @@ export class Observability {
   readonly services = new ServiceRegistry();
   /** The reference runs no Beyla (L0), so OTLP metrics are dropped as in Coral without one (§10 #5). */
   readonly beylaManagerExists = false;
+  readonly functions = new FunctionRegistry(this.services);
   telemetryEnabled = false;
 
   private constructor(
@@ -36,6 +39,7 @@ export class Observability {
     await this.startOtlpReceiver();
     if (this.config.systemMetrics.disabled) log.info("System metrics collection disabled");
     else await new SystemMetricsCollector(this.store, this.config.systemMetrics).start();
+    new ContinuousCpuProfiler(this.services, this.store.cpuSamples, this.config.profiling).start();
   }
 
   private async startOtlpReceiver(): Promise<void> {

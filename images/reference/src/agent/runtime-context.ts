@@ -67,7 +67,13 @@ export function detectRuntimeContext(agentId: string, monitorAll: boolean): Runt
     visibility: { allPids: monitorAll, allContainers: false },
     detectedAt: timestampFromDate(new Date()),
     version: AGENT_VERSION,
-    ebpfCapabilities: { supported: false, kernelVersion: kernel },
+    ebpfCapabilities: {
+      supported: true,
+      kernelVersion: kernel,
+      btfAvailable: existsSync("/sys/kernel/btf/vmlinux"),
+      // The reference's collectors are perf-event based; they need CAP_SYS_ADMIN or CAP_PERFMON.
+      availableCollectors: hasCapability(CAP_BITS.capSysAdmin, caps) || hasCapability(CAP_BITS.capPerfmon, caps) ? ["EBPF_COLLECTOR_KIND_UPROBE"] : [],
+    },
     agentId,
   });
 }

@@ -40,7 +40,13 @@ export class ServiceMonitor {
   private timer?: NodeJS.Timeout;
   private readonly exeRegex?: RegExp;
 
-  constructor(private readonly target: MonitorTarget) {
+  private checked = false;
+
+  /** afterFirstCheck: Coral pulls SDK capabilities again after the first health check (§4.6 step 2). */
+  constructor(
+    private readonly target: MonitorTarget,
+    private readonly afterFirstCheck: () => void = () => undefined,
+  ) {
     if (target.exePattern) this.exeRegex = new RegExp(target.exePattern);
   }
 
@@ -73,5 +79,9 @@ export class ServiceMonitor {
     this.lastCheck = new Date();
     this.status = error ? "unhealthy" : "healthy";
     this.error = error ?? "";
+    if (!this.checked) {
+      this.checked = true;
+      this.afterFirstCheck();
+    }
   }
 }

@@ -10,6 +10,7 @@ import {
   type ServiceStatus,
 } from "../../../../proto/gen/coral/agent/v1/agent_pb.js";
 import { log } from "../common/log.js";
+import { DEFAULT_SDK_ADDR, fetchCapabilities, type SdkCapabilities } from "./sdk-client.js";
 import { ServiceMonitor } from "./service-monitor.js";
 
 interface ConnectedService {
@@ -20,11 +21,37 @@ interface ConnectedService {
   labels: Record<string, string>;
   exePattern: string;
   monitor?: ServiceMonitor;
+  /** The SDK debug endpoint of the app, pulled from localhost:9002 or pushed at connect (§4.6 step 2). */
+  sdk?: SdkCapabilities;
+  /** Pushed capabilities win over pulling; sdkEnabled:false means "no SDK" (§10 #11). */
+  sdkPushed: boolean;
 }
 
-export type ConnectInput = Pick<ConnectServiceRequest, "name" | "port" | "healthEndpoint" | "serviceType" | "exePattern"> & {
+/** What the profiler and the debug RPCs need of a connected service. */
+export interface ServiceTarget {
+  name: string;
+  pid: number;
+  monitored: boolean;
+  sdk?: SdkCapabilities;
+}
+
+export type ConnectInput = Pick<ConnectServiceRequest, "name" | "port" | "healthEndpoint" | "serviceType" | "exePattern" | "sdkCapabilities"> & {
   labels?: Record<string, string>;
 };
+
+function pushedSdk(input: ConnectInput): SdkCapabilities | undefined {
+  const c = input.sdkCapabilities;
+  if (!c?.sdkEnabled) return undefined;
+  return {
+    addr: c.sdkAddr || DEFAULT_SDK_ADDR,
+    pid: Number(c.processId) || 0,
+    version: c.sdkVersion,
+    hasDwarf: c.hasDwarfSymbols,
+    functionCount: c.functionCount,
+    binaryPath: c.binaryPath,
+    binaryHash: c.binaryHash,
+  };
+}
 
 export class ServiceRegistry {
   private services = new Map<string, ConnectedService>();
@@ -42,7 +69,12 @@ export class ServiceRegistry {
         return `invalid exe_pattern: ${err instanceof Error ? err.message : String(err)}`;
       }
     }
-    if (this.services.has(input.name)) return undefined;
+    const known = this.services.get(input.name);
+    if (known) {
+      // Already connected: still a success; pushed SDK capabilities are taken when a monitor exists.
+      if (input.sdkCapabilities && known.monitor) Object.assign(known, { sdk: pushedSdk(input), sdkPushed: true });
+      return undefined;
+    }
     const service: ConnectedService = {
       name: input.name,
       port: Math.max(input.port, 0),
@@ -50,15 +82,38 @@ export class ServiceRegistry {
       serviceType: input.serviceType,
       labels: { ...(input.labels ?? {}) },
       exePattern: input.exePattern,
+      sdkPushed: Boolean(input.sdkCapabilities),
+      sdk: pushedSdk(input),
     };
-    // A bare name+port stays Tier 0: no monitor, no PID (§10 #14).
+    // A bare name+port stays Tier 0: no monitor, no PID, no SDK (§10 #14).
     if (service.healthEndpoint || service.exePattern) {
-      service.monitor = new ServiceMonitor(service);
+      service.monitor = new ServiceMonitor(service, () => this.pullSdk(service));
       service.monitor.start();
+      this.pullSdk(service);
     }
     this.services.set(service.name, service);
     log.info("Service connected", { service: service.name, port: service.port, health_endpoint: service.healthEndpoint, monitor: Boolean(service.monitor) });
     return undefined;
+  }
+
+  /** Coral pulls from localhost:9002 in its own netns, whichever app serves it (§10 #11). */
+  private pullSdk(service: ConnectedService): void {
+    if (service.sdkPushed) return;
+    void fetchCapabilities(DEFAULT_SDK_ADDR).then((sdk) => {
+      if (!sdk || service.sdkPushed || this.services.get(service.name) !== service) return;
+      if (!service.sdk) log.info("Discovered SDK via HTTP", { service: service.name, addr: sdk.addr, pid: sdk.pid });
+      service.sdk = sdk;
+    });
+  }
+
+  target(name: string): ServiceTarget | undefined {
+    const s = this.services.get(name);
+    if (!s) return undefined;
+    return { name: s.name, pid: s.sdk?.pid || s.monitor?.pid || 0, monitored: Boolean(s.monitor), sdk: s.sdk };
+  }
+
+  targets(): ServiceTarget[] {
+    return [...this.services.keys()].map((name) => this.target(name)!);
   }
 
   disconnect(name: string): string | undefined {
@@ -82,8 +137,9 @@ export class ServiceRegistry {
         status: m?.status ?? "unknown",
         lastCheck: m?.lastCheck ? timestampFromDate(m.lastCheck) : undefined,
         error: m?.error ?? "",
-        processId: m?.pid ?? 0,
-        binaryPath: m?.binaryPath ?? "",
+        processId: s.sdk?.pid || m?.pid || 0,
+        binaryPath: s.sdk?.binaryPath || m?.binaryPath || "",
+        binaryHash: s.sdk?.binaryHash ?? "",
         hasMonitor: Boolean(m),
         observationTier: m?.pid ? 1 : 0,
         exePattern: s.exePattern,

@@ -3,7 +3,7 @@
 // checkpoint restarts at 0.
 import type { ColonyDatabase } from "./database.js";
 
-export type DataType = "telemetry" | "system_metrics";
+export type DataType = "telemetry" | "system_metrics" | "cpu_profile";
 
 export interface Checkpoint {
   sessionId: string;

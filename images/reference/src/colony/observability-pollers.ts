@@ -1,5 +1,9 @@
-// The colony's L1/L2 pollers (contract observability.md §1.3), started once the mesh server listens.
+// The colony's L1/L2/L3 pollers (contract observability.md §1.3, §4.6 step 5), started once the mesh
+// server listens.
+import { startCpuProfilePoller } from "./cpu-profile-poller.js";
 import type { ColonyDatabase } from "./database.js";
+import { startDebugEventPersister } from "./debug-event-persister.js";
+import { startFunctionPoller } from "./function-poller.js";
 import type { RunningPoller } from "./poller.js";
 import type { Registry } from "./registry.js";
 import { startServicePoller } from "./service-poller.js";
@@ -7,5 +11,12 @@ import { startSystemMetricsPoller } from "./system-metrics-poller.js";
 import { startTelemetryPoller } from "./telemetry-poller.js";
 
 export function startObservabilityPollers(db: ColonyDatabase, registry: Registry): RunningPoller[] {
-  return [startTelemetryPoller(db, registry), startSystemMetricsPoller(db, registry), startServicePoller(db, registry)];
+  return [
+    startTelemetryPoller(db, registry),
+    startSystemMetricsPoller(db, registry),
+    startServicePoller(db, registry),
+    startCpuProfilePoller(db, registry),
+    startFunctionPoller(db, registry),
+    startDebugEventPersister(db, registry),
+  ];
 }

@@ -2,6 +2,9 @@
 // Coral's column names and types for otel_summaries, system_metrics_summaries, polling_checkpoints,
 // services and the (never filled here) beyla_* tables, plus two raw tables of the reference's own.
 // The raw tables let each poll merge into a minute's summary instead of overwriting it (§10 #7).
+// Profiling and debug tables: debug-schema.ts.
+import { PROFILING_DEBUG_SCHEMA } from "./debug-schema.js";
+
 export const OBSERVABILITY_SCHEMA: string[] = [
   `CREATE TABLE IF NOT EXISTS otel_summaries (
     bucket_time TIMESTAMP NOT NULL,
@@ -96,4 +99,5 @@ export const OBSERVABILITY_SCHEMA: string[] = [
     attributes TEXT NOT NULL,
     PRIMARY KEY (agent_id, session_id, seq_id)
   )`,
+  ...PROFILING_DEBUG_SCHEMA,
 ];

@@ -6,11 +6,13 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import { ColonyService } from "../../../../proto/gen/coral/colony/v1/colony_pb.js";
+import { ColonyDebugService } from "../../../../proto/gen/coral/colony/v1/debug_pb.js";
 import { MeshService } from "../../../../proto/gen/coral/mesh/v1/auth_pb.js";
 import { log } from "../common/log.js";
 import type { ApiTokens } from "./api-tokens.js";
 import { colonyServiceImpl } from "./colony-service.js";
 import { kRawRequest, type ColonyContext } from "./context.js";
+import { debugServiceImpl } from "./debug-service.js";
 import { meshServiceImpl } from "./mesh-service.js";
 import { statusDocument } from "./status-document.js";
 
@@ -52,6 +54,8 @@ export function startMeshServer(ctx: ColonyContext): Promise<void> {
   const connect = adapter((router) => {
     router.service(MeshService, meshServiceImpl(ctx));
     router.service(ColonyService, colonyServiceImpl(ctx));
+    // ColonyDebugService is served on :9000 only, not on the public endpoint (observability §3.5).
+    router.service(ColonyDebugService, debugServiceImpl(ctx.db, ctx.registry));
   });
   const server = createServer((req, res) => {
     const path = (req.url ?? "").split("?")[0];

@@ -19,7 +19,7 @@ export function minuteBucket(unixMs: number): number {
 }
 
 /** `sorted` must be ascending and non-empty. */
-export function nearestRank(sorted: readonly number[], p: number): number {
+export function nearestRank<T extends number | bigint>(sorted: readonly T[], p: number): T {
   return sorted[Math.min(Math.floor(sorted.length * p), sorted.length - 1)]!;
 }
 
