@@ -11,10 +11,11 @@ import { discovery } from "./discovery.js";
 import { heartbeat } from "./heartbeat.js";
 import { otlp } from "./otlp.js";
 import { profiling } from "./profiling.js";
+import { redMetrics } from "./red-metrics.js";
 import { registration } from "./registration.js";
 import { systemMetrics } from "./system-metrics.js";
 import { wireguard } from "./wireguard.js";
 
 export type Deployment = CoralDeployment;
 
-export const modules: CheckModule<CoralDeployment>[] = [discovery, wireguard, registration, heartbeat, otlp, systemMetrics, profiling, debug, defects, closing];
+export const modules: CheckModule<CoralDeployment>[] = [discovery, wireguard, registration, heartbeat, redMetrics, otlp, systemMetrics, profiling, debug, defects, closing];

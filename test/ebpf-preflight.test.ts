@@ -1,6 +1,7 @@
-// The eBPF preflight (observability.md §5.1): its reasons from GetRuntimeContext facts, and a real
-// run whose eBPF agent lacks the privileges, where every L2-profiling and L3 check is skipped with
-// the reason — never failed, never passed.
+// The eBPF and L0 preflights (observability.md §5.1): their reasons from GetRuntimeContext facts
+// and agent logs, and real runs where the agent lacks the privileges, or its Beyla is missing or
+// crash-loops: the layer's checks are skipped with the reason (never failed, never passed) and the
+// rest of the run is unaffected.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { modules } from "../checks/index.js";
@@ -37,5 +38,28 @@ test("an eBPF agent without SYS_ADMIN/SYS_PTRACE skips L2 profiling and L3 with 
   for (const result of summary.results) {
     assert.equal(result.outcome, "skipped", seen);
     assert.match(result.message ?? "", /agent lacks CAP_SYS_ADMIN\/CAP_BPF/, seen);
+  }
+});
+
+test("an agent whose Beyla crash-loops skips L0 with the known defect named; the rest runs", async () => {
+  const provider = createCoralProvider({ images: IMAGE_PRESETS.reference!, agents: 1, timeoutScale: 1, refFaults: { agent: "beyla-crash-loop" } });
+  const plan = planRun(modules, { checks: ["red-metrics/*", "otlp/grpc-ingestion"] });
+  const summary = await runSuite({ runId: newRunId(), plan, provider });
+  const seen = summary.results.map((r) => `${r.id}: ${r.outcome} (${r.message ?? ""})`).join("\n");
+  for (const result of summary.results.filter((r) => r.id.startsWith("red-metrics/"))) {
+    assert.equal(result.outcome, "skipped", seen);
+    assert.match(result.message ?? "", /Beyla started and exited unexpectedly .*crash loop.*known defect/, seen);
+  }
+  assert.equal(summary.results.find((r) => r.id === "otlp/grpc-ingestion")?.outcome, "passed", seen);
+});
+
+test("an agent without Beyla skips L0 with the reason", async () => {
+  const provider = createCoralProvider({ images: IMAGE_PRESETS.reference!, agents: 1, timeoutScale: 1, refFaults: { agent: "beyla-missing" } });
+  const summary = await runSuite({ runId: newRunId(), plan: planRun(modules, { checks: ["red-metrics/*"] }), provider });
+  const seen = summary.results.map((r) => `${r.id}: ${r.outcome} (${r.message ?? ""})`).join("\n");
+  assert.equal(summary.results.length, 3, seen);
+  for (const result of summary.results) {
+    assert.equal(result.outcome, "skipped", seen);
+    assert.match(result.message ?? "", /Beyla binary not found/, seen);
   }
 });

@@ -357,4 +357,37 @@ export const faultMatrix: FaultRow[] = [
     failing: { "debug/uprobe-unknowns": /QueryUprobeEvents\(no-such-session\) fails with not_found/ },
     passing: [],
   },
+  // L0 runs on the L0 agent only.
+  {
+    name: "L0 metrics named after something else than the connected service",
+    refFaults: { agent: "l0-wrong-service-name" },
+    agents: 1,
+    checks: ["red-metrics/agent-instruments-app"],
+    failing: { "red-metrics/agent-instruments-app": /to hold eBPF HTTP metrics named red-app/ },
+    passing: [],
+  },
+  {
+    name: "L0 counts half of the requests",
+    refFaults: { agent: "l0-counts-halved" },
+    agents: 1,
+    checks: ["red-metrics/agent-instruments-app"],
+    failing: { "red-metrics/agent-instruments-app": /Σ latencyCounts for red-app to grow by ≥ 20/ },
+    passing: [],
+  },
+  {
+    name: "L0 stores no server spans",
+    refFaults: { agent: "l0-no-server-spans" },
+    agents: 1,
+    checks: ["red-metrics/agent-instruments-app", "red-metrics/server-spans"],
+    failing: { "red-metrics/server-spans": /to hold SERVER spans of red-app/ },
+    passing: ["red-metrics/agent-instruments-app"],
+  },
+  {
+    name: "the colony's Beyla poller ignores eBPF data",
+    refFaults: { colony: "beyla-poller-ignores-ebpf" },
+    agents: 1,
+    checks: ["red-metrics/agent-instruments-app", "red-metrics/colony-metrics"],
+    failing: { "red-metrics/colony-metrics": /QueryUnifiedMetrics\(red-app, 10m\) to list red-app with requestCount > 0/ },
+    passing: ["red-metrics/agent-instruments-app"],
+  },
 ];

@@ -12,6 +12,8 @@ export interface AppSpec {
   port: number;
   healthPath: string;
   env?: Record<string, string>;
+  /** Another executable of the image (its name is what Beyla and procfs discovery see). */
+  entrypoint?: readonly string[];
   /**
    * Serves the SDK debug contract on the agent's localhost:9002. Other apps are connected with
    * sdkCapabilities {sdkEnabled:false}, so they never inherit that SDK (observability.md §10 #11).
@@ -38,6 +40,19 @@ export class AppNode {
       throw new Error(`GET ${url} in ${this.agent.agentId}'s namespace failed (curl exit ${res.exitCode}): ${said}`);
     }
     return res.stdout;
+  }
+
+  /**
+   * Sends exactly `n` GETs to one path from inside the agent's namespace, on one keep-alive
+   * connection (one curl, one exec): traffic the app really serves, for passive observers (L0).
+   * Returns how many were answered with a 2xx.
+   */
+  async hit(path: string, n: number, timeoutMs = 60_000): Promise<number> {
+    const url = `http://127.0.0.1:${this.spec.port}${path}`;
+    const args = ["curl", "-s", "--max-time", String(Math.ceil(timeoutMs / 1000)), "-o", "/dev/null", "-w", "%{http_code}\\n"];
+    for (let i = 0; i < n; i++) args.push(url);
+    const res: ExecResult = await this.agent.exec(args, timeoutMs + 5_000);
+    return res.stdout.split("\n").filter((code) => /^2\d\d$/.test(code.trim())).length;
   }
 
   /** Sends exactly `n` requests to one endpoint of the app (its own driver) and flushes its spans. */

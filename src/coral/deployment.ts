@@ -6,12 +6,13 @@ import { REACH_LABEL } from "../docker/labels.js";
 import { RunScope } from "../docker/run-scope.js";
 import type { ContainerEvidence, RunEnvironment } from "../runner/environment.js";
 import { pollUntil } from "../util/poll.js";
+import { pause } from "../util/time.js";
 import type { RpcRecord } from "./clients.js";
 import { COLONY_ENTRYPOINT, initColony } from "./colony-setup.js";
 import { AgentNode, ColonyNode, DiscoveryNode } from "./nodes.js";
 import { AppNode, type AppSpec } from "./apps.js";
 import { ebpfFacts, ebpfGaps, type EbpfFacts, type EbpfGaps } from "./ebpf.js";
-import { type CoralImages, EBPF_PRIVILEGES, OBSERVABILITY_ENV, PORTS, READY_MS, STUN_NOWHERE, TIMERS } from "./settings.js";
+import { BEYLA_AGENT_ENV, BEYLA_PRIVILEGES, type CoralImages, EBPF_PRIVILEGES, OBSERVABILITY_ENV, PORTS, READY_MS, STUN_NOWHERE, TIMERS } from "./settings.js";
 import { type CoralVersion, detectVersion } from "./version.js";
 
 export interface DeploymentOptions {
@@ -34,8 +35,8 @@ export interface AgentOverrides {
   coralDefaults?: boolean;
   /** Extra reference faults for this agent only. */
   refFaults?: string;
-  /** The privileges of L2 profiling and L3 (observability.md §7). */
-  ebpf?: boolean;
+  /** Capabilities and security options beyond WireGuard's: those of L0, or of L2 profiling and L3 (§7). */
+  privileges?: { capAdd: readonly string[]; securityOpt: readonly string[] };
 }
 
 /** The agent that runs L2 profiling and L3, and what its preflight found. */
@@ -46,6 +47,13 @@ export interface EbpfAgent {
 }
 
 export const EBPF_AGENT_HOSTNAME = "agent-ebpf";
+export const L0_AGENT_HOSTNAME = "agent-l0";
+
+/** The L0 agent and why L0 cannot run on it, if it cannot. */
+export interface L0Agent {
+  agent: AgentNode;
+  unavailable?: string;
+}
 
 /** One readiness probe: short, since a published port accepts before the container listens. */
 const PROBE_MS = 750;
@@ -64,6 +72,7 @@ export class CoralDeployment implements RunEnvironment {
   readonly provokedLogLines: RegExp[] = [];
   private readonly apps = new Map<string, AppNode>();
   private ebpf?: Promise<EbpfAgent>;
+  private l0?: Promise<L0Agent>;
 
   constructor(
     docker: DockerClient,
@@ -171,7 +180,7 @@ export class CoralDeployment implements RunEnvironment {
       cmd: ["start"],
       publish: [PORTS.agentApi],
       ...TUN,
-      ...(overrides.ebpf ? { capAdd: [...TUN.capAdd, ...EBPF_PRIVILEGES.capAdd], securityOpt: [...EBPF_PRIVILEGES.securityOpt] } : {}),
+      ...(overrides.privileges ? { capAdd: [...TUN.capAdd, ...overrides.privileges.capAdd], securityOpt: [...overrides.privileges.securityOpt] } : {}),
       env: {
         CORAL_COLONY_ID: this.colony.identity.id,
         CORAL_CA_FINGERPRINT: this.colony.identity.caFingerprint,
@@ -203,6 +212,7 @@ export class CoralDeployment implements RunEnvironment {
       networkOf: agent.container,
       pidOf: agent.container,
       env: spec.env,
+      entrypoint: spec.entrypoint,
       labels: { [REACH_LABEL]: `docker exec ${agent.container.name} curl -s localhost:${spec.port}${spec.healthPath}` },
     });
     const app = new AppNode(agent, spec);
@@ -286,15 +296,58 @@ export class CoralDeployment implements RunEnvironment {
    */
   ebpfAgent(): Promise<EbpfAgent> {
     this.ebpf ??= (async () => {
-      const agent = await this.startAgent(EBPF_AGENT_HOSTNAME, { ebpf: this.options.ebpfPrivileges !== false });
-      const ctx = await pollUntil(`${EBPF_AGENT_HOSTNAME} to answer GetRuntimeContext`, async () => (await agent.api()).getRuntimeContext({}, { timeoutMs: 5_000 }), () => true, {
-        timeoutMs: this.scaled(READY_MS.agents),
-        signal: this.options.signal,
-      });
-      const facts = ebpfFacts(ctx);
+      const agent = await this.startAgent(EBPF_AGENT_HOSTNAME, this.options.ebpfPrivileges === false ? {} : { privileges: EBPF_PRIVILEGES });
+      const facts = await this.runtimeFacts(agent);
       return { agent, facts, gaps: ebpfGaps(facts) };
     })();
     return this.ebpf;
+  }
+
+  private async runtimeFacts(agent: AgentNode): Promise<EbpfFacts> {
+    const ctx = await pollUntil(`${agent.agentId} to answer GetRuntimeContext`, async () => (await agent.api()).getRuntimeContext({}, { timeoutMs: 5_000 }), () => true, {
+      timeoutMs: this.scaled(READY_MS.agents),
+      signal: this.options.signal,
+    });
+    return ebpfFacts(ctx);
+  }
+
+  /**
+   * The agent of L0, started on first use: monitor-all on (the Beyla manager), Beyla's privileges
+   * (§7), short Beyla timers. L0 is available when Beyla starts and stays up: "Beyla process
+   * started" is also logged before every crash, so an exit within the stability window, or "Beyla
+   * binary not found", makes it unavailable (§4.1 step 7, §5.1, §10 #23) — nothing else reports it.
+   */
+  l0Agent(): Promise<L0Agent> {
+    this.l0 ??= (async () => {
+      const agent = await this.startAgent(L0_AGENT_HOSTNAME, {
+        env: BEYLA_AGENT_ENV,
+        ...(this.options.ebpfPrivileges === false ? {} : { privileges: BEYLA_PRIVILEGES }),
+      });
+      const gap = ebpfGaps(await this.runtimeFacts(agent)).ebpf;
+      if (gap) return { agent, unavailable: gap };
+      const started = /Beyla process started/;
+      const missing = /Beyla binary not found/;
+      const first = await pollUntil(`${agent.agentId} to log "Beyla process started" or "Beyla binary not found"`, () => agent.logs(), (logs) => started.test(logs) || missing.test(logs), {
+        timeoutMs: this.scaled(60_000),
+        intervalMs: 250,
+        signal: this.options.signal,
+      });
+      if (missing.test(first)) return { agent, unavailable: "L0 unavailable: the agent logs \"Beyla binary not found\"" };
+      // A negative (no crash) can only be seen over a window of time.
+      await pause(TIMERS.beylaStableMs, this.options.signal);
+      const logs = await agent.logs();
+      const exits = logs.match(/Beyla process exited unexpectedly/g)?.length ?? 0;
+      if (exits > 0) {
+        return {
+          agent,
+          unavailable:
+            `L0 unavailable: Beyla started and exited unexpectedly ${exits}× within ${TIMERS.beylaStableMs / 1000} s (a crash loop; ` +
+            "known defect of v0.3.0: reported over no RPC, and every restart leaves a copy of the binary on disk, observability.md §4.1 step 7, §10 #23)",
+        };
+      }
+      return { agent };
+    })();
+    return this.l0;
   }
 
   async missing(requirement: { minAgents?: number; capabilities?: string[] }): Promise<string | undefined> {
@@ -304,6 +357,11 @@ export class CoralDeployment implements RunEnvironment {
     const gaps: string[] = [];
     for (const capability of requirement.capabilities ?? []) {
       if (capability === "tun") continue;
+      if (capability === "beyla") {
+        const { unavailable } = await this.l0Agent();
+        if (unavailable) gaps.push(unavailable);
+        continue;
+      }
       if (capability === "ebpf" || capability === "ebpf-return-probes") {
         const { gaps: found } = await this.ebpfAgent();
         const gap = capability === "ebpf" ? found.ebpf : (found.ebpf ?? found.returnProbes);

@@ -50,6 +50,13 @@ export const TIMERS = {
   cpuProfilingIntervalMs: 5_000,
   functionsPollInterval: "5s",
   functionsPollIntervalMs: 5_000,
+  beylaPollInterval: "1s",
+  beylaDiscoverySyncInterval: "5s",
+  /** Beyla's own metrics export interval, set through the agent's environment (§1.2, inferred). */
+  beylaMetricsInterval: "5s",
+  beylaMetricsIntervalMs: 5_000,
+  /** How long Beyla must stay up after its start line before L0 counts as available (§5.1). */
+  beylaStableMs: 5_000,
   /** Coral's debug-event persister tick (observability.md §4.6 step 5); not configurable. */
   debugPersisterMs: 10_000,
 } as const;
@@ -65,6 +72,7 @@ export const OBSERVABILITY_ENV = {
     CORAL_SYSTEM_METRICS_POLLER_INTERVAL: TIMERS.systemMetricsPollInterval,
     CORAL_PROFILING_POLLER_INTERVAL: TIMERS.profilingPollInterval,
     CORAL_FUNCTIONS_POLL_INTERVAL: TIMERS.functionsPollInterval,
+    CORAL_BEYLA_POLL_INTERVAL: TIMERS.beylaPollInterval,
   },
   agent: {
     CORAL_SAMPLE_RATE: "1.0",
@@ -77,6 +85,8 @@ export const FIXTURES = {
   otelApp: { image: FIXTURE_IMAGES["otel-app"], healthPath: "/health" },
   /** Binary name = service name (observability.md §6.1); hot function main.burnCPU. */
   cpuApp: { name: "cpu-app", image: FIXTURE_IMAGES["cpu-app"], port: 8090, healthPath: "/health", env: { CPU_APP_PORT: "8090" }, hotFrame: "main.burnCPU" },
+  /** cpu-app's program as /app/red-app: the plain HTTP service of L0, with a name of its own. */
+  redApp: { name: "red-app", image: FIXTURE_IMAGES["cpu-app"], port: 8091, healthPath: "/health", env: { CPU_APP_PORT: "8091" }, entrypoint: ["/app/red-app"] },
   /** Serves the SDK debug contract on :9002 (§6.3); ProcessPayment takes ~50 ms. */
   sdkApp: { name: "sdk-app", image: FIXTURE_IMAGES["sdk-app"], port: 3001, healthPath: "/health", sdk: true, probeFunction: "main.ProcessPayment", probeLatencyMs: 50 },
 } as const;
@@ -87,6 +97,21 @@ export const FIXTURES = {
  * apps through CAP_SYS_PTRACE, and no seccomp filter. Never --privileged, no host mounts.
  */
 export const EBPF_PRIVILEGES = { capAdd: ["SYS_ADMIN", "SYS_PTRACE"], securityOpt: ["seccomp=unconfined"] } as const;
+
+/**
+ * L0 (Beyla): the same set. §7 lists SYS_RESOURCE (memlock) as inferred; kernels ≥ 5.11 charge BPF
+ * maps to the memory cgroup instead, Coral was seen working without it, and engines whose own
+ * bounding set lacks it cannot start the container at all. NET_ADMIN comes with WireGuard.
+ */
+export const BEYLA_PRIVILEGES = EBPF_PRIVILEGES;
+
+/** The L0 agent: monitor-all on (Coral's default, which creates the Beyla manager) and short Beyla timers. */
+export const BEYLA_AGENT_ENV = {
+  CORAL_MONITOR_ALL: "true",
+  CORAL_BEYLA_DISCOVERY_SYNC_INTERVAL: TIMERS.beylaDiscoverySyncInterval,
+  BEYLA_METRICS_INTERVAL: TIMERS.beylaMetricsInterval,
+  OTEL_METRIC_EXPORT_INTERVAL: String(TIMERS.beylaMetricsIntervalMs),
+} as const;
 
 /** Readiness budgets before --timeout-scale: generous next to the figures of contract §7.1. */
 export const READY_MS = {

@@ -12,7 +12,7 @@ export interface ContainerSpec {
   hostname?: string;
   env?: Record<string, string>;
   cmd?: string[];
-  entrypoint?: string[];
+  entrypoint?: readonly string[];
   aliases?: string[]; // network aliases on the run's network
   /** Share another container's network namespace instead of joining the run network. */
   networkOf?: ContainerHandle;
@@ -74,7 +74,7 @@ export class RunScope {
       Hostname: spec.networkOf ? undefined : spec.hostname,
       Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
       Cmd: spec.cmd,
-      Entrypoint: spec.entrypoint,
+      Entrypoint: spec.entrypoint ? [...spec.entrypoint] : undefined,
       WorkingDir: spec.workingDir,
       Labels: { ...spec.labels, ...runLabels(this.runId, spec.role) },
       ExposedPorts: exposed,

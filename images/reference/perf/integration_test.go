@@ -196,6 +196,8 @@ func TestErrors(t *testing.T) {
 		{"uprobe", "--pid", noPid, "--binary", targetBin, "--offset", "0"},
 		{"uprobe", "--pid", "1", "--binary", "/nonexistent/file", "--offset", "0"},
 		{"profile", "--pid", "1", "--hz", "99"},
+		{"httpcap", "--exclude-ports", "4317,x"},
+		{"httpcap", "--flush", "1s"},
 		{"frobnicate"},
 	}
 	for _, args := range cases {

@@ -1,9 +1,11 @@
 // coral-ref-perf is the reference agent's profiling and tracing helper. The agent spawns it as a
-// child process; it talks to the target process through perf_event_open(2) directly and
+// child process; it talks to the target process through perf_event_open(2) directly, or
+// watches the HTTP/1.x traffic of its network namespace through an AF_PACKET socket, and
 // reports JSON lines on stdout:
 //
 //	coral-ref-perf profile --pid P --hz F (--duration D | --drain I)
 //	coral-ref-perf uprobe  --pid P --binary PATH --offset O [--size S]
+//	coral-ref-perf httpcap [--exclude-ports P1,P2,...]
 //
 // Any failure is one {"event":"error","error":"..."} line and exit status 1.
 package main
@@ -67,6 +69,22 @@ type returnLine struct {
 	DurationNs int64  `json:"durationNs"`
 }
 
+type capStartedLine struct {
+	Event      string `json:"event"`
+	Interfaces string `json:"interfaces"`
+}
+
+type httpLine struct {
+	Event      string `json:"event"`
+	Time       string `json:"time"`
+	ServerPort uint16 `json:"serverPort"`
+	ClientPort uint16 `json:"clientPort"`
+	Method     string `json:"method"`
+	Path       string `json:"path"`
+	Status     int    `json:"status"`
+	DurationNs int64  `json:"durationNs"`
+}
+
 type errorLine struct {
 	Event string `json:"event"`
 	Error string `json:"error"`
@@ -106,7 +124,7 @@ func stopSignals() chan os.Signal {
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(errors.New("usage: coral-ref-perf profile|uprobe [flags]"))
+		fail(errors.New("usage: coral-ref-perf profile|uprobe|httpcap [flags]"))
 	}
 	var err error
 	switch os.Args[1] {
@@ -114,8 +132,10 @@ func main() {
 		err = profileMain(os.Args[2:])
 	case "uprobe":
 		err = uprobeMain(os.Args[2:])
+	case "httpcap":
+		err = httpcapMain(os.Args[2:])
 	default:
-		err = fmt.Errorf("unknown command %q (want profile or uprobe)", os.Args[1])
+		err = fmt.Errorf("unknown command %q (want profile, uprobe or httpcap)", os.Args[1])
 	}
 	if err != nil {
 		fail(err)
@@ -188,6 +208,20 @@ func uprobeMain(args []string) error {
 		return errors.New("uprobe: --offset is required")
 	}
 	return runUprobe(o, stopSignals())
+}
+
+func httpcapMain(args []string) error {
+	fs := newFlags("httpcap")
+	exclude := "4317,4318,4319,4320,9000,9001"
+	fs.StringVar(&exclude, "exclude-ports", exclude, "server ports whose traffic is ignored (comma-separated)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	ports, err := parsePorts(exclude)
+	if err != nil {
+		return fmt.Errorf("httpcap: --exclude-ports: %v", err)
+	}
+	return runHTTPCap(httpcapOptions{exclude: ports}, stopSignals())
 }
 
 // checkPid fails early, with a plain message, for a process that does not exist.

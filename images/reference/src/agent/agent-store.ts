@@ -14,6 +14,21 @@ import type { SpanRow } from "./otlp-spans.js";
 import type { SystemMetricRow } from "./system-metrics.js";
 
 const STORE_DIR_NAME = "reference-store";
+
+/** A span of beyla_traces_local (EbpfTraceSpan, §3.2); times in ms and µs. */
+export interface EbpfTraceSpanRow {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  serviceName: string;
+  spanName: string;
+  spanKind: string;
+  startTime: number;
+  durationUs: number;
+  statusCode: number;
+  attributes: Record<string, string>;
+  processPid: number;
+}
 const RETENTION_SWEEP_MS = 60_000;
 const EBPF_RETENTION_MS = 3_600_000;
 
@@ -40,6 +55,7 @@ export class AgentStore {
   readonly ebpfGrpc: LocalTable<EbpfGrpcRow>;
   readonly ebpfSql: LocalTable<EbpfSqlRow>;
   readonly cpuSamples: LocalTable<CpuSampleRow>;
+  readonly ebpfTraces: LocalTable<EbpfTraceSpanRow>;
 
   constructor(readonly dir: string, config: ObservabilityConfig) {
     mkdirSync(dir, { recursive: true });
@@ -57,6 +73,7 @@ export class AgentStore {
     this.ebpfHttp = new LocalTable<EbpfHttpRow>(dir, "beyla_http_metrics_local", ebpf);
     this.ebpfGrpc = new LocalTable<EbpfGrpcRow>(dir, "beyla_grpc_metrics_local", ebpf);
     this.ebpfSql = new LocalTable<EbpfSqlRow>(dir, "beyla_sql_metrics_local", ebpf);
+    this.ebpfTraces = new LocalTable<EbpfTraceSpanRow>(dir, "beyla_traces_local", { retentionMs: EBPF_RETENTION_MS, timestampOf: (row) => row.startTime });
     this.cpuSamples = new LocalTable<CpuSampleRow>(dir, "cpu_profile_samples_local", {
       retentionMs: config.profiling.retentionMs,
       timestampOf: (row) => row.timestamp,
@@ -71,7 +88,7 @@ export class AgentStore {
   }
 
   private sweep(): void {
-    for (const table of [this.spans, this.systemMetrics, this.ebpfHttp, this.ebpfGrpc, this.ebpfSql, this.cpuSamples]) {
+    for (const table of [this.spans, this.systemMetrics, this.ebpfHttp, this.ebpfGrpc, this.ebpfSql, this.ebpfTraces, this.cpuSamples]) {
       try {
         table.prune();
       } catch (err) {

@@ -64,6 +64,18 @@ function bucketFields(r: Stored<{ timestamp: number; bucketBound: number; count:
   };
 }
 
+/** Spans only with include_traces (§3.2), optionally of one trace. */
+function tracesOf(store: AgentStore, req: QueryEbpfMetricsRequest, wanted: (name: string) => boolean, limit: number) {
+  if (!req.includeTraces) return {};
+  const max = req.maxTraces > 0 ? Math.min(req.maxTraces, limit) : limit;
+  const rows = store.ebpfTraces.query(Number(req.tracesStartSeqId), max, (r) => wanted(r.serviceName) && (!req.traceId || r.traceId === req.traceId));
+  return {
+    traceSpans: rows.map((r) => ({ ...r, startTime: BigInt(r.startTime), durationUs: BigInt(r.durationUs), seqId: BigInt(r.seqId) })),
+    totalTraces: new Set(rows.map((r) => r.traceId)).size,
+    tracesMaxSeqId: maxSeq(rows),
+  };
+}
+
 /** Empty but for the session id when no Beyla manager exists (§3.2, §4.2 step 5). */
 export function queryEbpfMetrics(store: AgentStore, beylaManagerExists: boolean, req: QueryEbpfMetricsRequest): QueryEbpfMetricsResponse {
   if (!beylaManagerExists) return create(QueryEbpfMetricsResponseSchema, { sessionId: store.sessionId });
@@ -80,6 +92,7 @@ export function queryEbpfMetrics(store: AgentStore, beylaManagerExists: boolean,
     grpcMetrics: grpc.map((r) => ({ ...bucketFields(r), serviceName: r.serviceName, grpcMethod: r.grpcMethod, grpcStatusCode: r.grpcStatusCode, requestCount: BigInt(r.count), attributes: r.attributes })),
     sqlMetrics: sql.map((r) => ({ ...bucketFields(r), serviceName: r.serviceName, sqlOperation: r.sqlOperation, tableName: r.tableName, queryCount: BigInt(r.count), attributes: r.attributes })),
     totalMetrics: http.length + grpc.length + sql.length,
+    ...tracesOf(store, req, wanted, limit),
     httpMaxSeqId: maxSeq(http),
     grpcMaxSeqId: maxSeq(grpc),
     sqlMaxSeqId: maxSeq(sql),

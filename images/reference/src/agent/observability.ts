@@ -5,6 +5,7 @@ import { log } from "../common/log.js";
 import { AgentStore } from "./agent-store.js";
 import { ContinuousCpuProfiler } from "./cpu-profiler.js";
 import { FunctionRegistry } from "./function-registry.js";
+import { loadRedObserverConfig, RedObserver } from "./red-observer.js";
 import type { AgentConfig } from "./config.js";
 import { loadObservabilityConfig, type ObservabilityConfig } from "./observability-config.js";
 import { startOtlpGrpcReceiver } from "./otlp-grpc-receiver.js";
@@ -15,19 +16,27 @@ import { SystemMetricsCollector } from "./system-metrics.js";
 
 export class Observability {
   readonly services = new ServiceRegistry();
-  /** The reference runs no Beyla (L0), so OTLP metrics are dropped as in Coral without one (§10 #5). */
-  readonly beylaManagerExists = false;
+  /**
+   * Coral builds a Beyla manager with monitor-all or configured services (§1.4 step 2); without one,
+   * OTLP metrics are dropped (§10 #5) and QueryEbpfMetrics is empty. The reference's "Beyla" is the
+   * passive RedObserver.
+   */
+  readonly beylaManagerExists: boolean;
   readonly functions = new FunctionRegistry(this.services);
   telemetryEnabled = false;
 
   private constructor(
     readonly config: ObservabilityConfig,
     readonly store: AgentStore,
-  ) {}
+    private readonly monitorAll: boolean,
+    configuredServices: number,
+  ) {
+    this.beylaManagerExists = monitorAll || configuredServices > 0;
+  }
 
   static open(agentConfig: AgentConfig): Observability {
     const config = loadObservabilityConfig();
-    const observability = new Observability(config, AgentStore.open(config));
+    const observability = new Observability(config, AgentStore.open(config), agentConfig.monitorAll, agentConfig.services.length);
     for (const s of agentConfig.services) {
       const error = observability.services.connect({ name: s.name, port: s.port, healthEndpoint: s.healthEndpoint, serviceType: s.serviceType, exePattern: "" });
       if (error) log.warn("Failed to connect configured service", { service: s.name, error });
@@ -36,6 +45,8 @@ export class Observability {
   }
 
   async startCollectors(): Promise<void> {
+    if (this.beylaManagerExists) new RedObserver(this.services, this.store.ebpfHttp, this.store.ebpfTraces, this.monitorAll, loadRedObserverConfig()).start();
+    else log.info("No services configured - Beyla will not start until services are connected");
     await this.startOtlpReceiver();
     if (this.config.systemMetrics.disabled) log.info("System metrics collection disabled");
     else await new SystemMetricsCollector(this.store, this.config.systemMetrics).start();

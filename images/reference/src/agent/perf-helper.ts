@@ -1,5 +1,6 @@
 // The agent's window on perf events: the Go helper `coral-ref-perf` (images/reference/perf) opens
-// perf_event_open sessions on a PID (CPU samples, uprobes) and reports them as JSON lines. Without
+// perf_event_open sessions on a PID (CPU samples, uprobes), or watches the HTTP exchanges of its
+// network namespace passively (httpcap, L0), and reports them as JSON lines. Without
 // the rights (CAP_SYS_ADMIN or CAP_PERFMON) it exits with one error line, which the agent passes on
 // as Coral does: an error, never invented data (contract observability.md §7).
 import { spawn, type ChildProcess } from "node:child_process";
@@ -13,7 +14,7 @@ export interface PerfStack {
 }
 
 export interface PerfLine {
-  event: "started" | "samples" | "attached" | "entry" | "return" | "error";
+  event: "started" | "samples" | "attached" | "entry" | "return" | "http" | "error";
   error?: string;
   time?: string;
   buildId?: string;
@@ -24,6 +25,11 @@ export interface PerfLine {
   tid?: number;
   durationNs?: number;
   returnOffsets?: number[];
+  /** httpcap: one HTTP exchange the app served. */
+  serverPort?: number;
+  method?: string;
+  path?: string;
+  status?: number;
 }
 
 export interface PerfSession {

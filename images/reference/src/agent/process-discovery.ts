@@ -5,8 +5,9 @@ import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 const LISTEN_STATE = "0A";
 
-function listeningInodes(port: number): Set<string> {
-  const inodes = new Set<string>();
+/** Every listening TCP socket of this network namespace: its inode and port. */
+function listenSockets(): Array<{ inode: string; port: number }> {
+  const out: Array<{ inode: string; port: number }> = [];
   for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
     let text = "";
     try {
@@ -16,11 +17,15 @@ function listeningInodes(port: number): Set<string> {
     }
     for (const line of text.split("\n").slice(1)) {
       const f = line.trim().split(/\s+/);
-      const localPort = Number.parseInt(f[1]?.split(":")[1] ?? "", 16);
-      if (localPort === port && f[3] === LISTEN_STATE && f[9] && f[9] !== "0") inodes.add(f[9]);
+      const port = Number.parseInt(f[1]?.split(":")[1] ?? "", 16);
+      if (f[3] === LISTEN_STATE && f[9] && f[9] !== "0" && port > 0) out.push({ inode: f[9], port });
     }
   }
-  return inodes;
+  return out;
+}
+
+function listeningInodes(port: number): Set<string> {
+  return new Set(listenSockets().filter((s) => s.port === port).map((s) => s.inode));
 }
 
 function otherPids(): number[] {
@@ -82,4 +87,37 @@ export function isAlive(pid: number): boolean {
 export function binaryPathOf(pid: number): string {
   const exe = exePathOf(pid);
   return exe ? `/proc/${pid}/root${exe}` : "";
+}
+
+/** Every listening TCP port in this network namespace with the process holding it (one pass over /proc). */
+export function listeners(): Array<{ port: number; pid: number }> {
+  const byInode = new Map(listenSockets().map((s) => [s.inode, s.port]));
+  const found = new Map<number, number>();
+  for (const pid of otherPids()) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        const port = m ? byInode.get(m[1]!) : undefined;
+        if (port !== undefined && !found.has(port)) found.set(port, pid);
+      } catch {
+        // fd closed meanwhile
+      }
+    }
+  }
+  return [...found].map(([port, pid]) => ({ port, pid }));
+}
+
+/** /proc/<pid>/comm: the kernel's process name, at most 15 characters. */
+export function commOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return undefined;
+  }
 }

@@ -30,6 +30,7 @@ interface ConnectedService {
 /** What the profiler and the debug RPCs need of a connected service. */
 export interface ServiceTarget {
   name: string;
+  port: number;
   pid: number;
   monitored: boolean;
   sdk?: SdkCapabilities;
@@ -109,7 +110,7 @@ export class ServiceRegistry {
   target(name: string): ServiceTarget | undefined {
     const s = this.services.get(name);
     if (!s) return undefined;
-    return { name: s.name, pid: s.sdk?.pid || s.monitor?.pid || 0, monitored: Boolean(s.monitor), sdk: s.sdk };
+    return { name: s.name, port: s.port, pid: s.sdk?.pid || s.monitor?.pid || 0, monitored: Boolean(s.monitor), sdk: s.sdk };
   }
 
   targets(): ServiceTarget[] {

@@ -3,7 +3,7 @@
 // checkpoint restarts at 0.
 import type { ColonyDatabase } from "./database.js";
 
-export type DataType = "telemetry" | "system_metrics" | "cpu_profile";
+export type DataType = "telemetry" | "system_metrics" | "cpu_profile" | "beyla_http" | "beyla_grpc" | "beyla_sql" | "beyla_traces";
 
 export interface Checkpoint {
   sessionId: string;
@@ -49,5 +49,39 @@ export async function pollWithCheckpoint<R extends { maxSeqId: bigint; sessionId
   await store(res);
   const lastSeqId = res.maxSeqId > start ? res.maxSeqId : start;
   await saveCheckpoint(db, agentId, dataType, { sessionId: res.sessionId, lastSeqId });
+  return res;
+}
+
+/**
+ * pollWithCheckpoint for one request that carries the start seq_ids of several data types (the
+ * Beyla poller's QueryEbpfMetrics): every type whose checkpoint belongs to another agent session
+ * restarts at 0, and every checkpoint advances to its type's max_seq_id only after `store`.
+ */
+export async function pollWithCheckpoints<K extends DataType, R extends { sessionId: string }>(
+  db: ColonyDatabase,
+  agentId: string,
+  dataTypes: readonly K[],
+  fetch: (start: Record<K, bigint>) => Promise<R>,
+  maxSeqIds: (res: R) => Record<K, bigint>,
+  store: (res: R) => Promise<void>,
+): Promise<R> {
+  const stored = new Map<K, Checkpoint | undefined>();
+  for (const type of dataTypes) stored.set(type, await loadCheckpoint(db, agentId, type));
+  const start = Object.fromEntries(dataTypes.map((t) => [t, stored.get(t)?.lastSeqId ?? 0n])) as Record<K, bigint>;
+  let res = await fetch({ ...start });
+  const stale = dataTypes.filter((t) => {
+    const cp = stored.get(t);
+    return cp !== undefined && cp.sessionId !== res.sessionId && start[t] !== 0n;
+  });
+  if (stale.length > 0) {
+    for (const type of stale) start[type] = 0n;
+    res = await fetch({ ...start });
+  }
+  await store(res);
+  const max = maxSeqIds(res);
+  for (const type of dataTypes) {
+    const lastSeqId = max[type] > start[type] ? max[type] : start[type];
+    await saveCheckpoint(db, agentId, type, { sessionId: res.sessionId, lastSeqId });
+  }
   return res;
 }

@@ -1,5 +1,6 @@
-// The colony's L1/L2/L3 pollers (contract observability.md §1.3, §4.6 step 5), started once the mesh
-// server listens.
+// The colony's L0/L1/L2/L3 pollers (contract observability.md §1.3, §4.1 step 5, §4.6 step 5),
+// started once the mesh server listens.
+import { startBeylaPoller } from "./beyla-poller.js";
 import { startCpuProfilePoller } from "./cpu-profile-poller.js";
 import type { ColonyDatabase } from "./database.js";
 import { startDebugEventPersister } from "./debug-event-persister.js";
@@ -13,6 +14,7 @@ import { startTelemetryPoller } from "./telemetry-poller.js";
 export function startObservabilityPollers(db: ColonyDatabase, registry: Registry): RunningPoller[] {
   return [
     startTelemetryPoller(db, registry),
+    startBeylaPoller(db, registry),
     startSystemMetricsPoller(db, registry),
     startServicePoller(db, registry),
     startCpuProfilePoller(db, registry),

@@ -1,6 +1,6 @@
 // The colony DuckDB tables the L1/L2 pollers and query RPCs use (contract observability.md §5.4):
 // Coral's column names and types for otel_summaries, system_metrics_summaries, polling_checkpoints,
-// services and the (never filled here) beyla_* tables, plus two raw tables of the reference's own.
+// services and the beyla_* tables (L0), plus two raw tables of the reference's own.
 // The raw tables let each poll merge into a minute's summary instead of overwriting it (§10 #7).
 // Profiling and debug tables: debug-schema.ts.
 import { PROFILING_DEBUG_SCHEMA } from "./debug-schema.js";
@@ -57,6 +57,8 @@ export const OBSERVABILITY_SCHEMA: string[] = [
     registered_at TIMESTAMP NOT NULL,
     last_seen TIMESTAMP NOT NULL
   )`,
+  // L0 (Beyla) tables, filled by the Beyla poller (beyla-poller.ts, §4.1 step 5): one row per
+  // histogram bucket, upserted on Coral's keys; beyla_traces keyed by (trace_id, span_id).
   `CREATE TABLE IF NOT EXISTS beyla_http_metrics (
     timestamp TIMESTAMPTZ NOT NULL,
     agent_id TEXT NOT NULL,
@@ -66,7 +68,45 @@ export const OBSERVABILITY_SCHEMA: string[] = [
     http_status_code SMALLINT,
     latency_bucket_ms DOUBLE NOT NULL,
     count BIGINT NOT NULL,
-    attributes JSON
+    attributes JSON,
+    PRIMARY KEY (timestamp, agent_id, service_name, http_method, http_route, http_status_code, latency_bucket_ms)
+  )`,
+  `CREATE TABLE IF NOT EXISTS beyla_grpc_metrics (
+    timestamp TIMESTAMPTZ NOT NULL,
+    agent_id TEXT NOT NULL,
+    service_name TEXT NOT NULL,
+    grpc_method VARCHAR(255),
+    grpc_status_code SMALLINT,
+    latency_bucket_ms DOUBLE NOT NULL,
+    count BIGINT NOT NULL,
+    attributes JSON,
+    PRIMARY KEY (timestamp, agent_id, service_name, grpc_method, grpc_status_code, latency_bucket_ms)
+  )`,
+  `CREATE TABLE IF NOT EXISTS beyla_sql_metrics (
+    timestamp TIMESTAMPTZ NOT NULL,
+    agent_id TEXT NOT NULL,
+    service_name TEXT NOT NULL,
+    sql_operation VARCHAR(50),
+    table_name VARCHAR(255),
+    latency_bucket_ms DOUBLE NOT NULL,
+    count BIGINT NOT NULL,
+    attributes JSON,
+    PRIMARY KEY (timestamp, agent_id, service_name, sql_operation, table_name, latency_bucket_ms)
+  )`,
+  `CREATE TABLE IF NOT EXISTS beyla_traces (
+    trace_id TEXT NOT NULL,
+    span_id TEXT NOT NULL,
+    parent_span_id TEXT,
+    agent_id TEXT NOT NULL,
+    service_name TEXT NOT NULL,
+    span_name TEXT,
+    span_kind TEXT,
+    start_time TIMESTAMP NOT NULL,
+    duration_us BIGINT NOT NULL,
+    status_code INTEGER,
+    process_pid INTEGER,
+    attributes JSON,
+    PRIMARY KEY (trace_id, span_id)
   )`,
   // Raw spans as fetched (deduplicated by id): the input every otel_summaries row is recomputed from.
   `CREATE TABLE IF NOT EXISTS otel_spans (
