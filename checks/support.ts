@@ -51,17 +51,26 @@ export function lastSeenMs(agent: Agent | undefined): number {
   return ts ? Number(ts.seconds) * 1000 + Math.floor(ts.nanos / 1e6) : 0;
 }
 
-/** Waits until every given agent is listed healthy with a mesh IP; returns the listing. */
-export function waitAgentsHealthy(t: T, agents: AgentNode[], what = "every agent listed healthy with a mesh IP", timeoutMs?: number) {
-  return t.waitFor(
+/**
+ * Waits until every given agent is listed healthy with a mesh IP; returns the listing. What each
+ * attempt saw starts with the agents whose container is not running (paused, exited): the likely
+ * cause when the wait times out.
+ */
+export async function waitAgentsHealthy(t: T, agents: AgentNode[], what = "every agent listed healthy with a mesh IP", timeoutMs?: number) {
+  const seen = await t.waitFor(
     what,
-    () => listAgents(t),
-    (listed) => {
+    async () => {
+      const [listed, states] = await Promise.all([listAgents(t), Promise.all(agents.map((a) => a.container.state().catch(() => "unknown")))]);
+      const notRunning = agents.flatMap((a, i) => (states[i] === "running" ? [] : [`${a.agentId}'s container ${a.container.name} is ${states[i]}`]));
+      return { notRunning, summary: summarise(listed), listed };
+    },
+    ({ listed }) => {
       const map = byId(listed);
       return agents.every((a) => map.get(a.agentId)?.status === "healthy" && !!map.get(a.agentId)?.meshIpv4);
     },
     { timeoutMs },
   );
+  return seen.listed;
 }
 
 /** MeshPing from the colony to each agent through the tunnel: every probe must come back. */
