@@ -7,7 +7,7 @@ import type { Duration } from "@bufbuild/protobuf/wkt";
 import type { UprobeEvent } from "../proto/gen/coral/agent/v1/debug_pb.js";
 import { FIXTURES, TIMERS } from "../src/coral/settings.js";
 import { pause } from "../src/util/time.js";
-import { appOnEbpfAgent, frameShare, HOT_FRAME, topStacks } from "./ebpf-support.js";
+import { appOnEbpfAgent, frameShare, HOT_FRAME, stackCounts, topStacks } from "./ebpf-support.js";
 import { attempt, connectCode, type Check, type Module } from "./support.js";
 
 const EBPF = { capabilities: ["ebpf"] };
@@ -43,7 +43,7 @@ const profileCpu: Check = {
     const load = await burst;
     t.metric("ProfileCPU wall time", tookMs, "ms");
     t.observe("load", load.error ? String(load.error) : "ok");
-    t.observe("top stacks", topStacks(res.samples.map((s) => ({ frames: s.frameNames, count: Number(s.count) }))));
+    t.observe("top stacks", topStacks(stackCounts(res.samples)));
     // success:false is omitted in JSON (§3.1): test "not true".
     t.verify(res.success === true, `ProfileCPU(${CPU.name}) succeeds`, { success: res.success, error: res.error });
     const expected = PROFILE.seconds * PROFILE.hz * PROFILE.busyThreads;

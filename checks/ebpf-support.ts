@@ -67,6 +67,9 @@ export function frameShare(samples: StackSample[], name = HOT_FRAME): { hot: num
   return { hot, total };
 }
 
+/** A profile's stacks in the shape topStacks reads. */
+export const stackCounts = (samples: StackSample[]) => samples.map((s) => ({ frames: s.frameNames, count: Number(s.count) }));
+
 /** The heaviest stacks, innermost frames first, for evidence. */
 export function topStacks(stacks: Array<{ frames: string[]; count: number }>, n = 3): string[] {
   return [...stacks]

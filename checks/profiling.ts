@@ -4,7 +4,7 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { CPUProfileSample } from "../proto/gen/coral/agent/v1/debug_pb.js";
 import { FIXTURES, TIMERS } from "../src/coral/settings.js";
-import { appOnEbpfAgent, frameShare, hasFrame, HOT_FRAME, keepBusy, servicePid, topStacks } from "./ebpf-support.js";
+import { appOnEbpfAgent, frameShare, hasFrame, HOT_FRAME, keepBusy, servicePid, stackCounts, topStacks } from "./ebpf-support.js";
 import type { Check, Module } from "./support.js";
 
 const SERVICE = FIXTURES.cpuApp.name;
@@ -38,7 +38,6 @@ const agentSamples: Check = {
       await load.stop();
     }
     t.observe("load errors", load.errors);
-    t.observe("top stacks", topStacks(stacksOf(samples)));
     const hot = samples.filter((s) => hasFrame(s.stackFrames));
     t.verify(hot.every((s) => s.sampleCount > 0 && s.serviceName === SERVICE), `stacks with ${HOT_FRAME} are ${SERVICE}'s and count samples`, hot.slice(0, 2));
     t.verify(hot.every((s) => s.tgid === pid), `the samples' tgid is ${SERVICE}'s PID ${pid}`, [...new Set(hot.map((s) => s.tgid))]);
@@ -60,13 +59,12 @@ const colonyHistory: Check = {
       `the colony's QueryHistoricalCPUProfile(${SERVICE}, last 10 min) to hold a stack with ${HOT_FRAME}`,
       async () => {
         const r = await debug.queryHistoricalCPUProfile({ serviceName: SERVICE, startTime: timestampFromMs(since), endTime: timestampFromMs(Date.now() + 60_000) }, { signal: t.signal });
-        return { success: r.success, totalSamples: r.totalSamples, top: topStacks(r.samples.map((s) => ({ frames: s.frameNames, count: Number(s.count) }))), res: r };
+        return { success: r.success, totalSamples: r.totalSamples, top: topStacks(stackCounts(r.samples)), res: r };
       },
       ({ res: r }) => r.samples.some((s) => hasFrame(s.frameNames)),
       { timeoutMs: 3 * TIMERS.profilingPollIntervalMs + 20_000, intervalMs: 1_000 },
     );
     const share = frameShare(res.samples);
-    t.observe("top stacks", topStacks(res.samples.map((s) => ({ frames: s.frameNames, count: Number(s.count) }))));
     t.verify(res.success, "the colony answers success", { success: res.success, error: res.error });
     t.verify(Number(res.totalSamples) > 0 && Number(res.totalSamples) >= share.hot, `totalSamples (${res.totalSamples}) is positive and covers the ${share.hot} ${HOT_FRAME} samples`, { totalSamples: res.totalSamples, ...share });
   },

@@ -24,33 +24,11 @@ function listenSockets(): Array<{ inode: string; port: number }> {
   return out;
 }
 
-function listeningInodes(port: number): Set<string> {
-  return new Set(listenSockets().filter((s) => s.port === port).map((s) => s.inode));
-}
-
 function otherPids(): number[] {
   return readdirSync("/proc")
     .filter((name) => /^\d+$/.test(name))
     .map(Number)
     .filter((pid) => pid !== process.pid);
-}
-
-function holdsSocket(pid: number, inodes: Set<string>): boolean {
-  let fds: string[];
-  try {
-    fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return false; // exited, or not ours to inspect
-  }
-  for (const fd of fds) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m && inodes.has(m[1]!)) return true;
-    } catch {
-      // fd closed meanwhile
-    }
-  }
-  return false;
 }
 
 export function exePathOf(pid: number): string | undefined {
@@ -62,9 +40,7 @@ export function exePathOf(pid: number): string | undefined {
 }
 
 export function pidListeningOn(port: number): number | undefined {
-  const inodes = listeningInodes(port);
-  if (inodes.size === 0) return undefined;
-  return otherPids().find((pid) => holdsSocket(pid, inodes));
+  return listeners().find((l) => l.port === port)?.pid;
 }
 
 export function pidMatchingExe(pattern: RegExp): number | undefined {

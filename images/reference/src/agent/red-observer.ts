@@ -16,7 +16,7 @@ import { log } from "../common/log.js";
 import type { EbpfTraceSpanRow } from "./agent-store.js";
 import type { LocalTable } from "./local-table.js";
 import type { EbpfHttpRow } from "./otlp-metrics.js";
-import { startPerfSession, type PerfLine, type PerfSession } from "./perf-helper.js";
+import { startPerfSession, type PerfLine } from "./perf-helper.js";
 import { commOf, exePathOf, listeners } from "./process-discovery.js";
 import type { ServiceRegistry } from "./service-registry.js";
 
@@ -59,8 +59,6 @@ export class RedObserver {
   /** port → service name, from the last discovery. */
   private portNames = new Map<number, string>();
   private histograms = new Map<string, Histogram>();
-  private session?: PerfSession;
-  private stopping = false;
 
   constructor(
     private readonly services: ServiceRegistry,
@@ -87,12 +85,11 @@ export class RedObserver {
     // Fault beyla-crash-loop: the process exits at once, every time (a placeholder binary, §4.1 step 7).
     const args = faults.has("beyla-crash-loop") ? ["httpcap", "--placeholder-not-available"] : ["httpcap", "--exclude-ports", EXCLUDED_PORTS.join(",")];
     const session = startPerfSession(args, (line) => this.observe(line));
-    this.session = session;
     // Like Coral, "started" means spawned: it is logged before a crash too.
     log.info("Beyla process started", { pid: session.child.pid, open_ports: [...this.portNames.keys()].join(","), source: "reference-httpcap" });
     session.ready.catch((err: Error) => log.error(err.message, { source: "beyla" }));
+    // The observer lives as long as the agent: every exit is unexpected.
     void session.exited.then(() => {
-      if (this.stopping) return;
       log.error("Beyla process exited unexpectedly, restarting", { error: "helper exited" });
       setTimeout(() => {
         this.launch();

@@ -20,14 +20,17 @@ function baseUrl(meshIpv4: string): string {
   return `http://${meshIpv4}:${AGENT_API_PORT}`;
 }
 
-function connectTransport(meshIpv4: string): Transport {
-  const url = baseUrl(meshIpv4);
-  let transport = transports.get(url);
-  if (!transport) {
-    transport = createConnectTransport({ baseUrl: url, httpVersion: "1.1", useBinaryFormat: true });
-    transports.set(url, transport);
+function cached<S>(cache: Map<string, S>, meshIpv4: string, make: () => S): S {
+  let value = cache.get(meshIpv4);
+  if (!value) {
+    value = make();
+    cache.set(meshIpv4, value);
   }
-  return transport;
+  return value;
+}
+
+function connectTransport(meshIpv4: string): Transport {
+  return cached(transports, meshIpv4, () => createConnectTransport({ baseUrl: baseUrl(meshIpv4), httpVersion: "1.1", useBinaryFormat: true }));
 }
 
 /**
@@ -44,15 +47,6 @@ function grpcHttp1Transport(meshIpv4: string): Transport {
     sendCompression: null,
     ...validateReadWriteMaxBytes(undefined, undefined, undefined),
   });
-}
-
-function cached<S>(cache: Map<string, S>, meshIpv4: string, make: () => S): S {
-  let client = cache.get(meshIpv4);
-  if (!client) {
-    client = make();
-    cache.set(meshIpv4, client);
-  }
-  return client;
 }
 
 export function agentClient(meshIpv4: string): Client<typeof AgentService> {

@@ -10,10 +10,9 @@
 // Metric seq_ids are not used: Coral's agent leaves them 0 (§3.2).
 import type { DuckDBValue } from "@duckdb/node-api";
 import type { EbpfTraceSpan, QueryEbpfMetricsResponse } from "../../../../proto/gen/coral/agent/v1/agent_pb.js";
-import type { ColonyDatabase, SqlParams } from "./database.js";
+import { insertRows, type ColonyDatabase, type Run, type SqlParams } from "./database.js";
 import { timestampParam } from "./span-summaries.js";
 
-const INSERT_CHUNK = 200;
 const DAY_MS = 24 * 3_600_000;
 
 /** beyla.retention.{http,grpc,sql,traces}_days defaults (§1.3). */
@@ -51,8 +50,6 @@ interface BucketRow {
   series: Map<string, bigint>;
 }
 
-type Run = (sql: string, params?: SqlParams) => Promise<unknown>;
-
 const SMALLINT_MAX = 32_767;
 const smallint = (code: number): number => (code >= 0 && code <= SMALLINT_MAX ? code : 0);
 
@@ -82,23 +79,18 @@ export function bucketRows(metrics: readonly BucketMetric[], nowMs: number): Buc
 
 async function upsertBuckets(run: Run, spec: BucketTable, agentId: string, rows: BucketRow[]): Promise<void> {
   const keyColumns = ["timestamp", "agent_id", ...spec.labels, "latency_bucket_ms"];
-  const columns = [...keyColumns, "count", "attributes"];
-  const placeholders = `(${columns.map(() => "?").join(",")})`;
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    const chunk = rows.slice(i, i + INSERT_CHUNK);
-    const params: SqlParams = chunk.flatMap((r) => {
+  await insertRows(
+    run,
+    `INSERT INTO ${spec.table} (${[...keyColumns, "count", "attributes"].join(", ")})`,
+    rows,
+    (r): SqlParams => {
       let count = 0n;
       for (const c of r.series.values()) count += c;
       const attributes = r.series.keys().next().value ?? "{}";
       return [timestampParam(r.timestampMs), agentId, ...(r.labels as DuckDBValue[]), r.bound, count, attributes];
-    });
-    await run(
-      `INSERT INTO ${spec.table} (${columns.join(", ")})
-       VALUES ${chunk.map(() => placeholders).join(",")}
-       ON CONFLICT (${keyColumns.join(", ")}) DO UPDATE SET count = excluded.count, attributes = excluded.attributes`,
-      params,
-    );
-  }
+    },
+    `ON CONFLICT (${keyColumns.join(", ")}) DO UPDATE SET count = excluded.count, attributes = excluded.attributes`,
+  );
 }
 
 function spanRow(agentId: string, s: EbpfTraceSpan, nowMs: number): SqlParams {
@@ -118,18 +110,13 @@ function spanRow(agentId: string, s: EbpfTraceSpan, nowMs: number): SqlParams {
   ];
 }
 
-async function insertSpans(run: Run, agentId: string, spans: EbpfTraceSpan[], nowMs: number): Promise<void> {
-  const kept = spans.filter((s) => s.traceId && s.spanId);
-  const placeholders = `(${Array(12).fill("?").join(",")})`;
-  for (let i = 0; i < kept.length; i += INSERT_CHUNK) {
-    const chunk = kept.slice(i, i + INSERT_CHUNK);
-    await run(
-      `INSERT OR IGNORE INTO beyla_traces
-         (trace_id, span_id, parent_span_id, agent_id, service_name, span_name, span_kind, start_time, duration_us, status_code, process_pid, attributes)
-       VALUES ${chunk.map(() => placeholders).join(",")}`,
-      chunk.flatMap((s) => spanRow(agentId, s, nowMs)),
-    );
-  }
+function insertSpans(run: Run, agentId: string, spans: EbpfTraceSpan[], nowMs: number): Promise<void> {
+  return insertRows(
+    run,
+    "INSERT OR IGNORE INTO beyla_traces (trace_id, span_id, parent_span_id, agent_id, service_name, span_name, span_kind, start_time, duration_us, status_code, process_pid, attributes)",
+    spans.filter((s) => s.traceId && s.spanId),
+    (s) => spanRow(agentId, s, nowMs),
+  );
 }
 
 export interface StoredCounts {

@@ -32,30 +32,20 @@ export async function saveCheckpoint(db: ColonyDatabase, agentId: string, dataTy
  * from 0 (the seq_ids of the old session mean nothing in the new one). Saves the new checkpoint
  * only after `store` succeeded, so a failed store is retried by the next poll.
  */
-export async function pollWithCheckpoint<R extends { maxSeqId: bigint; sessionId: string }>(
+export function pollWithCheckpoint<R extends { maxSeqId: bigint; sessionId: string }>(
   db: ColonyDatabase,
   agentId: string,
   dataType: DataType,
   fetch: (startSeqId: bigint) => Promise<R>,
   store: (res: R) => Promise<void>,
 ): Promise<R> {
-  const stored = await loadCheckpoint(db, agentId, dataType);
-  let start = stored?.lastSeqId ?? 0n;
-  let res = await fetch(start);
-  if (stored && res.sessionId !== stored.sessionId && start !== 0n) {
-    start = 0n;
-    res = await fetch(start);
-  }
-  await store(res);
-  const lastSeqId = res.maxSeqId > start ? res.maxSeqId : start;
-  await saveCheckpoint(db, agentId, dataType, { sessionId: res.sessionId, lastSeqId });
-  return res;
+  return pollWithCheckpoints(db, agentId, [dataType], (start) => fetch(start[dataType]), (res) => ({ [dataType]: res.maxSeqId }) as Record<DataType, bigint>, store);
 }
 
 /**
- * pollWithCheckpoint for one request that carries the start seq_ids of several data types (the
- * Beyla poller's QueryEbpfMetrics): every type whose checkpoint belongs to another agent session
- * restarts at 0, and every checkpoint advances to its type's max_seq_id only after `store`.
+ * The same for one request that carries the start seq_ids of several data types (the Beyla poller's
+ * QueryEbpfMetrics): every type whose checkpoint belongs to another agent session restarts at 0,
+ * and every checkpoint advances to its type's max_seq_id only after `store`.
  */
 export async function pollWithCheckpoints<K extends DataType, R extends { sessionId: string }>(
   db: ColonyDatabase,

@@ -5,11 +5,10 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { createHash } from "node:crypto";
 import type { CPUProfileSample } from "../../../../proto/gen/coral/agent/v1/debug_pb.js";
-import type { ColonyDatabase, SqlParams } from "./database.js";
+import { insertRows, type ColonyDatabase } from "./database.js";
 import { minuteBucket } from "./span-percentiles.js";
 import { timestampParam } from "./span-summaries.js";
 
-const INSERT_CHUNK = 200;
 const FRAME_SEPARATOR = "\n";
 
 interface SummaryKey {
@@ -44,22 +43,16 @@ export function summarizeSamples(samples: readonly CPUProfileSample[]): Array<Su
 export async function storeCpuProfileSamples(db: ColonyDatabase, agentId: string, samples: readonly CPUProfileSample[]): Promise<number> {
   const rows = summarizeSamples(samples);
   if (rows.length === 0) return 0;
-  await db.exclusive(async (run) => {
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      const chunk = rows.slice(i, i + INSERT_CHUNK);
-      const params: SqlParams = chunk.flatMap((r) => [
-        timestampParam(r.bucketMs), agentId, r.serviceName, r.buildId, r.tgid, r.stackHash, r.stackFrames, r.count,
-      ]);
-      await run(
-        `INSERT INTO cpu_profile_summaries
-           (timestamp, agent_id, service_name, build_id, tgid, stack_hash, stack_frames, sample_count)
-         VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, ?, ?, ?)").join(",")}
-         ON CONFLICT (timestamp, agent_id, service_name, build_id, tgid, stack_hash)
-         DO UPDATE SET sample_count = cpu_profile_summaries.sample_count + excluded.sample_count`,
-        params,
-      );
-    }
-  });
+  await db.exclusive((run) =>
+    insertRows(
+      run,
+      "INSERT INTO cpu_profile_summaries (timestamp, agent_id, service_name, build_id, tgid, stack_hash, stack_frames, sample_count)",
+      rows,
+      (r) => [timestampParam(r.bucketMs), agentId, r.serviceName, r.buildId, r.tgid, r.stackHash, r.stackFrames, r.count],
+      `ON CONFLICT (timestamp, agent_id, service_name, build_id, tgid, stack_hash)
+       DO UPDATE SET sample_count = cpu_profile_summaries.sample_count + excluded.sample_count`,
+    ),
+  );
   return rows.length;
 }
 

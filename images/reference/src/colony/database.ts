@@ -12,6 +12,23 @@ export type SqlParams = DuckDBValue[];
 
 export class StatementTimeoutError extends Error {}
 
+/** A statement runner inside `exclusive` (or `read`). */
+export type Run = (sql: string, params?: SqlParams) => Promise<unknown>;
+
+const INSERT_CHUNK = 200;
+
+/**
+ * A multi-row INSERT in statements of 200 rows: `${head} VALUES (?, …), … ${tail}`, one tuple per row
+ * from `params(row, index)`. Rows of one statement must not repeat an ON CONFLICT key.
+ */
+export async function insertRows<T>(run: Run, head: string, rows: readonly T[], params: (row: T, index: number) => SqlParams, tail = ""): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    const tuples = rows.slice(i, i + INSERT_CHUNK).map((row, k) => params(row, i + k));
+    const values = tuples.map((t) => `(${t.map(() => "?").join(", ")})`).join(",");
+    await run(`${head} VALUES ${values}${tail ? ` ${tail}` : ""}`, tuples.flat());
+  }
+}
+
 export class ColonyDatabase {
   private queue: Promise<unknown> = Promise.resolve();
 

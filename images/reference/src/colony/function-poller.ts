@@ -5,7 +5,7 @@ import type { FunctionInfo } from "../../../../proto/gen/coral/agent/v1/agent_pb
 import { parseDuration } from "../common/duration.js";
 import { log } from "../common/log.js";
 import { agentClient } from "./agent-client.js";
-import type { ColonyDatabase, SqlParams } from "./database.js";
+import { insertRows, type ColonyDatabase } from "./database.js";
 import { startPoller, type RunningPoller } from "./poller.js";
 import type { AgentEntry, Registry } from "./registry.js";
 import { timestampParam } from "./span-summaries.js";
@@ -13,29 +13,23 @@ import { timestampParam } from "./span-summaries.js";
 export const DEFAULT_FUNCTIONS_POLL_MS = 30_000;
 const LIST_TIMEOUT_MS = 5_000;
 const FUNCTIONS_TIMEOUT_MS = 15_000;
-const INSERT_CHUNK = 200;
 
 async function upsertFunctions(db: ColonyDatabase, agentId: string, serviceName: string, functions: readonly FunctionInfo[]): Promise<void> {
   // One row per name: an INSERT … ON CONFLICT must not name the same key twice.
   const byName = new Map(functions.filter((f) => f.name).map((f) => [f.name, f]));
   const rows = [...byName.values()];
   const now = timestampParam(Date.now());
-  await db.exclusive(async (run) => {
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      const chunk = rows.slice(i, i + INSERT_CHUNK);
-      const params: SqlParams = chunk.flatMap((f) => [
-        serviceName, f.name, f.package, f.filePath, f.lineNumber, f.offset, f.hasDwarf, agentId, now,
-      ]);
-      await run(
-        `INSERT INTO functions (service_name, function_name, package, file_path, line_number, "offset", has_dwarf, agent_id, updated_at)
-         VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?)").join(",")}
-         ON CONFLICT (agent_id, service_name, function_name) DO UPDATE SET
-           package = excluded.package, file_path = excluded.file_path, line_number = excluded.line_number,
-           "offset" = excluded."offset", has_dwarf = excluded.has_dwarf, updated_at = excluded.updated_at`,
-        params,
-      );
-    }
-  });
+  await db.exclusive((run) =>
+    insertRows(
+      run,
+      `INSERT INTO functions (service_name, function_name, package, file_path, line_number, "offset", has_dwarf, agent_id, updated_at)`,
+      rows,
+      (f) => [serviceName, f.name, f.package, f.filePath, f.lineNumber, f.offset, f.hasDwarf, agentId, now],
+      `ON CONFLICT (agent_id, service_name, function_name) DO UPDATE SET
+         package = excluded.package, file_path = excluded.file_path, line_number = excluded.line_number,
+         "offset" = excluded."offset", has_dwarf = excluded.has_dwarf, updated_at = excluded.updated_at`,
+    ),
+  );
 }
 
 async function pollAgentFunctions(db: ColonyDatabase, agent: AgentEntry): Promise<void> {

@@ -28,17 +28,25 @@ async function pollRound(spec: PollerSpec): Promise<void> {
   await spec.afterRound?.().catch((err) => log.warn("Poller maintenance failed", { component: spec.name, error: err }));
 }
 
-export function startPoller(spec: PollerSpec): RunningPoller {
+/** Runs `work` every interval, skipping a tick while the previous round still runs. */
+export function repeatWithoutOverlap(intervalMs: number, work: () => Promise<void>, options: { now?: boolean } = {}): RunningPoller {
   let busy = false;
   const round = () => {
     if (busy) return;
     busy = true;
-    void pollRound(spec).finally(() => (busy = false));
+    void work().finally(() => (busy = false));
   };
-  round();
-  // Fault poller-stops-after-first-poll: the start-up poll is the only one.
-  if (faults.has("poller-stops-after-first-poll")) return { stop: () => undefined };
-  const timer = setInterval(round, spec.intervalMs);
+  if (options.now) round();
+  const timer = setInterval(round, intervalMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
+}
+
+export function startPoller(spec: PollerSpec): RunningPoller {
+  // Fault poller-stops-after-first-poll: the start-up poll is the only one.
+  if (faults.has("poller-stops-after-first-poll")) {
+    void pollRound(spec);
+    return { stop: () => undefined };
+  }
+  return repeatWithoutOverlap(spec.intervalMs, () => pollRound(spec), { now: true });
 }

@@ -3,11 +3,9 @@
 // instead of replacing it (Coral's overwrite-per-poll, §10 #7, is not copied).
 import type { TelemetrySpan } from "../../../../proto/gen/coral/agent/v1/agent_pb.js";
 import { DuckDBListValue, DuckDBTimestampValue } from "@duckdb/node-api";
-import type { ColonyDatabase, SqlParams } from "./database.js";
+import { insertRows, type ColonyDatabase, type SqlParams } from "./database.js";
 import { minuteBucket, spanStats } from "./span-percentiles.js";
 
-const INSERT_CHUNK = 200;
-const SPAN_COLUMNS = 13;
 
 export function timestampParam(unixMs: number): DuckDBTimestampValue {
   return new DuckDBTimestampValue(BigInt(Math.round(unixMs)) * 1000n);
@@ -32,23 +30,12 @@ function spanRow(agentId: string, s: TelemetrySpan): SqlParams {
   ];
 }
 
-async function insertSpans(run: (sql: string, p?: SqlParams) => Promise<unknown>, agentId: string, spans: TelemetrySpan[]): Promise<void> {
-  const placeholders = `(${Array(SPAN_COLUMNS).fill("?").join(",")})`;
-  for (let i = 0; i < spans.length; i += INSERT_CHUNK) {
-    const chunk = spans.slice(i, i + INSERT_CHUNK);
-    await run(
-      `INSERT OR IGNORE INTO otel_spans VALUES ${chunk.map(() => placeholders).join(",")}`,
-      chunk.flatMap((s) => spanRow(agentId, s)),
-    );
-  }
-}
-
 /** Stores a poll's spans and refreshes the summaries of the minutes they fall in. */
 export async function storeSpans(db: ColonyDatabase, agentId: string, spans: TelemetrySpan[]): Promise<number> {
   if (spans.length === 0) return 0;
   const buckets = [...new Set(spans.map((s) => minuteBucket(Number(s.timestamp))))];
   return db.exclusive(async (run) => {
-    await insertSpans(run, agentId, spans);
+    await insertRows(run, "INSERT OR IGNORE INTO otel_spans", spans, (s) => spanRow(agentId, s));
     const grouped = await run(
       `SELECT bucket_time, service_name, span_kind,
               list(duration_ms) AS durations,

@@ -3,12 +3,10 @@
 // add to a minute instead of replacing it (§4.3 step 2, §10 #7). p95 uses linear interpolation
 // (DuckDB quantile_cont); delta = max − min for counters, 0 otherwise.
 import type { SystemMetric } from "../../../../proto/gen/coral/agent/v1/agent_pb.js";
-import type { ColonyDatabase, SqlParams } from "./database.js";
+import { insertRows, type ColonyDatabase, type SqlParams } from "./database.js";
 import { minuteBucket } from "./span-percentiles.js";
 import { timestampParam } from "./span-summaries.js";
 
-const INSERT_CHUNK = 200;
-const SAMPLE_COLUMNS = 10;
 
 function sampleRow(agentId: string, sessionId: string, m: SystemMetric): SqlParams {
   const ts = Number(m.timestamp);
@@ -18,15 +16,8 @@ function sampleRow(agentId: string, sessionId: string, m: SystemMetric): SqlPara
 export async function storeSystemMetrics(db: ColonyDatabase, agentId: string, sessionId: string, metrics: SystemMetric[]): Promise<void> {
   if (metrics.length === 0) return;
   const buckets = [...new Set(metrics.map((m) => minuteBucket(Number(m.timestamp))))];
-  const placeholders = `(${Array(SAMPLE_COLUMNS).fill("?").join(",")})`;
   await db.exclusive(async (run) => {
-    for (let i = 0; i < metrics.length; i += INSERT_CHUNK) {
-      const chunk = metrics.slice(i, i + INSERT_CHUNK);
-      await run(
-        `INSERT OR IGNORE INTO system_metric_samples VALUES ${chunk.map(() => placeholders).join(",")}`,
-        chunk.flatMap((m) => sampleRow(agentId, sessionId, m)),
-      );
-    }
+    await insertRows(run, "INSERT OR IGNORE INTO system_metric_samples", metrics, (m) => sampleRow(agentId, sessionId, m));
     await run(
       `INSERT OR REPLACE INTO system_metrics_summaries
          (bucket_time, agent_id, metric_name, min_value, max_value, avg_value, p95_value, delta_value,

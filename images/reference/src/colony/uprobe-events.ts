@@ -8,14 +8,13 @@ import { TimestampSchema, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { DuckDBTimestampNanosecondsValue } from "@duckdb/node-api";
 import { UprobeEventSchema, type UprobeEvent } from "../../../../proto/gen/coral/agent/v1/debug_pb.js";
 import { agentDebugClient } from "./agent-client.js";
-import type { ColonyDatabase, SqlParams } from "./database.js";
+import { insertRows, type ColonyDatabase, type SqlParams } from "./database.js";
 import type { DebugSessionRecord } from "./debug-sessions.js";
 import type { Registry } from "./registry.js";
 
 /** The whole buffer: the agent caps it itself (config.max_events). */
 const FETCH_ALL_EVENTS = 1_000_000;
 const QUERY_TIMEOUT_MS = 10_000;
-const INSERT_CHUNK = 200;
 const NS_PER_S = 1_000_000_000n;
 
 export function timestampNanos(ts: Timestamp | undefined): bigint {
@@ -70,15 +69,12 @@ function eventRow(session: DebugSessionRecord, index: number, e: UprobeEvent): S
 export async function storeSessionEvents(db: ColonyDatabase, session: DebugSessionRecord, events: readonly UprobeEvent[]): Promise<number> {
   return db.exclusive(async (run) => {
     const next = Number((await run("SELECT coalesce(max(id) + 1, 0) FROM debug_events WHERE session_id = ?", [session.sessionId])).getRows()[0]![0]);
-    for (let i = next; i < events.length; i += INSERT_CHUNK) {
-      const chunk = events.slice(i, i + INSERT_CHUNK);
-      await run(
-        `INSERT OR IGNORE INTO debug_events
-           (id, session_id, timestamp, collector_id, agent_id, service_name, function_name, event_type, duration_ns, pid, tid)
-         VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(",")}`,
-        chunk.flatMap((e, k) => eventRow(session, i + k, e)),
-      );
-    }
+    await insertRows(
+      run,
+      "INSERT OR IGNORE INTO debug_events (id, session_id, timestamp, collector_id, agent_id, service_name, function_name, event_type, duration_ns, pid, tid)",
+      events.slice(next),
+      (e, k) => eventRow(session, next + k, e),
+    );
     const count = Number((await run("SELECT count(*) FROM debug_events WHERE session_id = ?", [session.sessionId])).getRows()[0]![0]);
     await run("UPDATE debug_sessions SET event_count = ? WHERE session_id = ?", [count, session.sessionId]);
     return count;

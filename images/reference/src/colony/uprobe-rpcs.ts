@@ -2,7 +2,6 @@
 // are success:false bodies (§3.1); an unknown session id is Connect not_found `session not found: <id>`.
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs, durationMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError } from "@connectrpc/connect";
 import { randomUUID } from "node:crypto";
 import {
   AttachUprobeResponseSchema,
@@ -24,7 +23,7 @@ import type { ColonyDatabase } from "./database.js";
 import { debugResults } from "./debug-results.js";
 import { allSessions, effectiveStatus, findSession, insertSession, requireSession, setSessionStatus } from "./debug-sessions.js";
 import type { AgentEntry, Registry } from "./registry.js";
-import { errorText } from "./rpc-errors.js";
+import { errorText, isNotFound } from "./rpc-errors.js";
 import { boundsOf, fetchAgentEvents, pageOfEvents, persistSessionEvents, storedEvents } from "./uprobe-events.js";
 
 const DEFAULT_DURATION_MS = 60_000;
@@ -32,10 +31,6 @@ const MAX_DURATION_MS = 10 * 60_000;
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_EVENTS = 1000;
-
-function isNotFound(err: unknown): boolean {
-  return err instanceof ConnectError && err.code === Code.NotFound;
-}
 
 /** Missing → 60 s; over 10 minutes → 60 s as well, as Coral does (§10 #18). */
 export function sessionDurationMs(req: AttachUprobeRequest): number {
