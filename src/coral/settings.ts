@@ -2,6 +2,7 @@
 // stack uses (contract §1.9, §6.20), set only through the env vars and flags Coral reads.
 
 import { FIXTURE_IMAGES } from "../images/fixtures.js";
+import { IMAGE_REPO } from "../images/repo.js";
 
 export interface CoralImages {
   discovery: string;
@@ -11,9 +12,9 @@ export interface CoralImages {
 
 export const IMAGE_PRESETS: Record<string, CoralImages> = {
   reference: {
-    discovery: "coral-e2e/reference-discovery:v0.3.0",
-    colony: "coral-e2e/reference-colony:v0.3.0",
-    agent: "coral-e2e/reference-agent:v0.3.0",
+    discovery: `${IMAGE_REPO}/reference-discovery:v0.3.0`,
+    colony: `${IMAGE_REPO}/reference-colony:v0.3.0`,
+    agent: `${IMAGE_REPO}/reference-agent:v0.3.0`,
   },
 };
 

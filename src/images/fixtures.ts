@@ -2,10 +2,11 @@
 // images/fixtures/<name>/ (a Go module whose binary is named <name>, plus its Dockerfile), built by
 // `coral-e2e images` into the tag below. The one place that lists fixture tags: the runner and the
 // checks reference them from here.
+import { IMAGE_REPO } from "./repo.js";
 
 /** Tag scheme: coral-e2e/fixture-<name>:dev. */
 export function fixtureTag(name: string): string {
-  return `coral-e2e/fixture-${name}:dev`;
+  return `${IMAGE_REPO}/fixture-${name}:dev`;
 }
 
 export const FIXTURE_NAMES = ["otel-app", "cpu-app", "sdk-app"] as const;

@@ -49,6 +49,41 @@ export interface Metric {
   unit: string;
 }
 
+/** A wait inside a check (t.waitFor): what it waited for, from when to when (ms since the check started), how it ended. */
+export interface WaitSpan {
+  what: string;
+  startMs: number;
+  endMs: number;
+  outcome: "met" | "timed-out" | "aborted";
+}
+
+/**
+ * Something the run did to the deployment, as a window on the run's time axis: a fault from its
+ * injection to its heal (stop/start, pause/unpause, a dropped port, a cut network, an outage), or an
+ * instant action (restart, recreate, a fake registration) with endedAt = startedAt.
+ */
+export interface FaultWindow {
+  kind: string; // "stop", "pause", "restart", "recreate", "disconnect", "drop-udp", "drop-tcp", "cut-underlay", "fake-register", …
+  target: string; // the part acted on: "colony", "discovery", "agent-2"
+  checkId?: string; // the check that did it; absent when the runner did (setup, a fault-matrix row)
+  repetition: number;
+  startedAt: string; // ISO
+  endedAt?: string; // ISO; absent when still in force when the run ended
+  detail?: string; // e.g. the iptables rule
+}
+
+/** A moment of the deployment's life: "discovery healthy", "colony registered", "agents listed". */
+export interface Milestone {
+  name: string;
+  repetition: number;
+  at: string; // ISO
+}
+
+export interface Timeline {
+  milestones: Milestone[];
+  faults: FaultWindow[];
+}
+
 export interface CheckResult {
   id: string;
   title: string;
@@ -70,6 +105,7 @@ export interface CheckResult {
   log: LogEntry[];
   observations: Observation[];
   metrics: Metric[];
+  waits?: WaitSpan[];
   evidence?: {
     dir?: string; // relative to the run's artifacts folder
     logExcerpt?: string; // tail of every container's log at the time of failure
@@ -119,6 +155,8 @@ export interface RunSummary {
   counts: OutcomeCounts;
   flakiness: Flakiness[];
   artifactsDir?: string;
+  /** Milestones of each deployment and the faults the run injected, for the timeline. */
+  timeline?: Timeline;
 }
 
 /** A result that makes the run fail. */
