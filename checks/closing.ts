@@ -8,6 +8,7 @@ const CRASH = [/\bpanic: /, /http: panic serving/, /^fatal error: /, /\bFTL\b/];
 const noPanics: Check = {
   id: "closing/no-panics",
   title: "no component logged a panic or a fatal error during the run",
+  final: true,
   timeoutMs: 60_000,
   async run(t) {
     const containers = await t.env.snapshot();

@@ -9,6 +9,7 @@ import { FIXTURES, TIMERS } from "../src/coral/settings.js";
 import { pause } from "../src/util/time.js";
 import { appOnEbpfAgent, frameShare, HOT_FRAME, stackCounts, topStacks } from "./ebpf-support.js";
 import { attempt, connectCode, type Check, type Module } from "./support.js";
+import { PARTS } from "../src/coral/parts.js";
 
 const EBPF = { capabilities: ["ebpf"] };
 const CPU = FIXTURES.cpuApp;
@@ -28,6 +29,8 @@ const profileCpu: Check = {
   id: "debug/profile-cpu",
   title: `an on-demand profile of ${PROFILE.seconds} s at ${PROFILE.hz} Hz of a busy ${CPU.name} returns the expected samples and hot frame`,
   requires: EBPF,
+  // It keeps the eBPF agent's CPU app busy: no other check may profile it meanwhile.
+  touches: { disturbs: [PARTS.ebpfAgent] },
   timeoutMs: 120_000,
   async run(t) {
     const { app } = await appOnEbpfAgent(t, CPU);
@@ -63,6 +66,7 @@ const profileUnknown: Check = {
   id: "debug/profile-unknown-service",
   title: "an on-demand profile of an unknown service gives no success and an error naming it",
   requires: EBPF,
+  touches: {},
   timeoutMs: 60_000,
   async run(t) {
     await t.env.ebpfAgent();
@@ -78,6 +82,7 @@ const functionRegistry: Check = {
   id: "debug/function-registry",
   title: `the agent and the colony list ${SDK.probeFunction} for ${SDK.name}`,
   requires: EBPF,
+  touches: { observes: [PARTS.ebpfAgent] },
   timeoutMs: 90_000,
   async run(t) {
     const { agent } = await appOnEbpfAgent(t, SDK);
@@ -117,6 +122,7 @@ const uprobeSession: Check = {
   id: "debug/uprobe-session",
   title: `a uprobe session on ${SDK.probeFunction} records ${CALLS} calls with their durations, and stops`,
   requires: { capabilities: ["ebpf", "ebpf-return-probes"] },
+  touches: { observes: [PARTS.ebpfAgent] },
   timeoutMs: 120_000,
   async run(t) {
     const { app } = await appOnEbpfAgent(t, SDK);
@@ -171,6 +177,7 @@ const uprobeUnknowns: Check = {
   id: "debug/uprobe-unknowns",
   title: "an unknown debug session is not_found and an unknown function gets a clear error",
   requires: EBPF,
+  touches: { observes: [PARTS.ebpfAgent] },
   timeoutMs: 60_000,
   async run(t) {
     await appOnEbpfAgent(t, SDK);

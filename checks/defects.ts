@@ -1,9 +1,9 @@
 // Promises Coral v0.3.0 breaks (contract connectivity.md §6, §7): each check asserts the promise;
 // the engine reports a failure as a known defect (CI stays green) and a pass as "fixed". The
 // checks that leave traces in the colony (fake peers, a burned or poisoned IP pool) run last.
-import { PORTS, TIMERS } from "../src/coral/settings.js";
-import { postRaw } from "../src/coral/clients.js";
-import { byId, listAgents, meshPingAll, newWireGuardKey, pingSummary, summarise, waitAgentsHealthy, type Check, type Module, type T } from "./support.js";
+import { PARTS } from "../src/coral/parts.js";
+import { LIVENESS, TIMERS } from "../src/coral/settings.js";
+import { byId, lentAgent, listAgents, meshPingAll, newWireGuardKey, pingSummary, summarise, waitAgentsHealthy, type Check, type Module, type T } from "./support.js";
 
 const SINCE = "v0.3.0";
 
@@ -11,6 +11,7 @@ const tunnelLossVisible: Check = {
   id: "defects/tunnel-loss-visible",
   title: "an agent whose tunnel is down is not reported healthy",
   needs: ["registration/agents-listed"],
+  touches: { disturbs: ["agent"] },
   timeoutMs: 120_000,
   knownDefect: {
     since: SINCE,
@@ -18,41 +19,48 @@ const tunnelLossVisible: Check = {
     summary: "agents re-register over the underlay every heartbeat interval while their tunnel is down, and each Register refreshes last-seen, so ListAgents keeps them healthy",
   },
   async run(t) {
-    const agent = t.env.agents[0]!;
-    // Precondition: a healthy agent with a working tunnel (an earlier check may have restarted it).
+    const agent = lentAgent(t);
+    // A restored agent tries the dead mesh URL first on every re-registration (3 × 5 s, §3.4): its
+    // last-seen then ages past the threshold and the defect hides by timing, not by a fix.
+    if (agent.restoredFromCheckpoint) {
+      t.skip(`${agent.agentId} was restarted from its enrollment checkpoint by an earlier check: its re-registrations try the mesh URL first (connectivity.md §3.4), so it would turn degraded by timing; run with more agents (--agents) so one stays untouched`);
+    }
+    // Precondition: a healthy agent with a working tunnel (an earlier check may have disturbed it).
     await waitAgentsHealthy(t, [agent], `${agent.agentId} healthy before the tunnel is cut`);
     await t.waitFor(`MeshPing to ${agent.agentId} before the tunnel is cut`, () => meshPingAll(t, [agent], 2), (r) => r[0]!.received > 0, { timeoutMs: 45_000 });
-    await t.env.colony.dropUdp(PORTS.colonyWireGuard);
+    // Only this agent's WireGuard UDP is dropped in the colony: the other agents' tunnels stay up.
+    const restore = await t.env.colony.dropWireGuardFrom(agent);
+    const cutAt = Date.now();
     try {
-      const down = await t.waitFor(`MeshPing to ${agent.agentId} to fail with the colony's WireGuard port dropped`, () => meshPingAll(t, [agent], 2), (r) => r[0]!.received === 0, {
+      const down = await t.waitFor(`MeshPing to ${agent.agentId} to fail with its WireGuard UDP dropped in the colony`, () => meshPingAll(t, [agent], 2), (r) => r[0]!.received === 0, {
         timeoutMs: 20_000,
       });
       t.observe("MeshPing with the tunnel down", pingSummary(down));
-      // The promise: within Coral's own degraded threshold (plus two heartbeats) the listing admits it.
+      // The promise: within Coral's own degraded threshold (plus two heartbeats) of the cut, the listing admits it.
       const listed = await t.waitFor(
         `${agent.agentId}, whose tunnel is down (MeshPing ${pingSummary(down)}), to be listed as not healthy`,
         () => listAgents(t),
         (l) => !!byId(l).get(agent.agentId) && byId(l).get(agent.agentId)!.status !== "healthy",
-        { timeoutMs: 30_000 + 2 * TIMERS.heartbeatIntervalMs, intervalMs: 2_000 },
+        { timeoutMs: Math.max(0, cutAt + LIVENESS.degradedAfterMs + 2 * TIMERS.heartbeatIntervalMs - Date.now()), intervalMs: 2_000 },
       );
       t.observe("ListAgents with the tunnel down", summarise(listed));
     } finally {
-      await t.env.colony.allowUdp(PORTS.colonyWireGuard);
+      await restore();
       await t.waitFor(`MeshPing to ${agent.agentId} to recover`, () => meshPingAll(t, [agent], 2), (r) => r[0]!.received > 0, { timeoutMs: 30_000 }).catch(() => {});
     }
   },
 };
 
 /** Registers a fake agent over the underlay (no tunnel ever comes up for it). */
-async function registerProbe(t: T, agentId: string, wireguardPubkey = newWireGuardKey()) {
-  const mesh = await t.env.colony.mesh();
-  return mesh.register({ agentId, colonyId: t.env.colony.id, wireguardPubkey, version: "coral-e2e-probe" }, { signal: t.signal });
+function registerProbe(t: T, agentId: string, wireguardPubkey = newWireGuardKey()) {
+  return t.env.colony.registerProbe({ agentId, colonyId: t.env.colony.id, wireguardPubkey, version: "coral-e2e-probe" }, t.signal);
 }
 
 const neverHandshakedAge: Check = {
   id: "defects/never-handshaked-age",
   title: "MeshAudit reports a peer that never handshook with handshake age -1",
   needs: ["registration/agents-listed"],
+  touches: { observes: [PARTS.ipPool] },
   timeoutMs: 30_000,
   knownDefect: {
     since: SINCE,
@@ -73,6 +81,7 @@ const publicEndpointUrl: Check = {
   id: "defects/public-endpoint-url",
   title: "the discovery record's public endpoint URL names a host agents can reach",
   needs: ["discovery/colony-registered"],
+  touches: { observes: [PARTS.discovery] },
   timeoutMs: 15_000,
   knownDefect: {
     since: SINCE,
@@ -98,6 +107,7 @@ const shortKey: Check = {
   id: "defects/short-key-register-rejected",
   title: "a Register with a very short WireGuard key gets a clear rejection and burns no address",
   needs: ["registration/agents-listed"],
+  touches: { disturbs: [PARTS.ipPool] },
   timeoutMs: 30_000,
   knownDefect: {
     since: SINCE,
@@ -107,8 +117,7 @@ const shortKey: Check = {
   async run(t) {
     const first = await registerProbe(t, "defect-short-before");
     t.verify(first.accepted, "a well-formed probe registers", first);
-    const url = `${await t.env.colony.url()}/coral.mesh.v1.MeshService/Register`;
-    const reply = await postRaw(url, JSON.stringify({ agentId: "defect-short-key", colonyId: t.env.colony.id, wireguardPubkey: "abc" }), { signal: t.signal });
+    const reply = await t.env.colony.registerMalformed({ agentId: "defect-short-key", colonyId: t.env.colony.id, wireguardPubkey: "abc" }, t.signal);
     t.env.provokedLogLines.push(/slice bounds out of range \[:8\]/);
     t.observe("Register with a 3-character key", reply);
     t.verify("status" in reply, "the colony answers a malformed Register (no dropped connection)", reply);
@@ -124,6 +133,7 @@ const malformedKey: Check = {
   id: "defects/malformed-key-leaves-no-trace",
   title: "a Register with a malformed 43-character key is rejected and later agents still get addresses",
   needs: ["registration/agents-listed"],
+  touches: { disturbs: [PARTS.ipPool] },
   timeoutMs: 30_000,
   knownDefect: {
     since: SINCE,
@@ -133,7 +143,7 @@ const malformedKey: Check = {
   async run(t) {
     const before = await registerProbe(t, "defect-bad-before");
     t.verify(before.accepted, "a well-formed probe registers", before);
-    const bad = await registerProbe(t, "defect-bad-key", newWireGuardKey().slice(0, 43));
+    const bad = await t.env.colony.registerMalformedProbe({ agentId: "defect-bad-key", colonyId: t.env.colony.id, wireguardPubkey: newWireGuardKey().slice(0, 43), version: "coral-e2e-probe" }, t.signal);
     t.observe("Register with a 43-character key", bad);
     t.verify(!bad.accepted && bad.reason !== "", "the malformed key is rejected with a reason", bad);
     const after = await registerProbe(t, "defect-bad-after");

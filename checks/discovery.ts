@@ -5,10 +5,12 @@ import { Code } from "@connectrpc/connect";
 import { TIMERS } from "../src/coral/settings.js";
 import { pause } from "../src/util/time.js";
 import { attempt, connectCode, newWireGuardKey, type Check, type Module } from "./support.js";
+import { PARTS } from "../src/coral/parts.js";
 
 const healthy: Check = {
   id: "discovery/healthy",
   title: "discovery answers GET /health and the Health RPC",
+  touches: { observes: [PARTS.discovery] },
   timeoutMs: 20_000,
   async run(t) {
     const doc = await t.env.discovery.health();
@@ -23,6 +25,7 @@ const colonyRegistered: Check = {
   id: "discovery/colony-registered",
   title: "the colony's record in discovery matches the colony",
   needs: ["discovery/healthy"],
+  touches: { observes: [PARTS.discovery] },
   timeoutMs: 30_000,
   async run(t) {
     const colony = await (await t.env.colony.api()).getStatus({}, { signal: t.signal });
@@ -51,6 +54,7 @@ const registrationRefreshed: Check = {
   id: "discovery/registration-refreshed",
   title: "the colony's registration is refreshed past the TTL",
   needs: ["discovery/healthy"],
+  touches: { observes: [PARTS.discovery] },
   timeoutMs: 40_000,
   async run(t) {
     // The record's timestamps are not trustworthy (§6.11): watch it stay found for 1.5 TTLs.
@@ -75,6 +79,7 @@ const unknownMesh: Check = {
   id: "discovery/unknown-mesh-not-found",
   title: "looking up an unknown mesh id fails with not_found",
   needs: ["discovery/healthy"],
+  touches: { observes: [PARTS.discovery] },
   timeoutMs: 15_000,
   async run(t) {
     const meshId = `coral-e2e-unknown-${Date.now().toString(36)}`;
@@ -88,15 +93,13 @@ const splitBrain: Check = {
   id: "discovery/split-brain-rejected",
   title: "registering the colony's mesh id with another key fails with already_exists",
   needs: ["discovery/colony-registered"],
+  touches: { disturbs: [PARTS.discovery] },
   timeoutMs: 15_000,
   async run(t) {
     const client = await t.env.discovery.client();
     const intruder = newWireGuardKey();
     const register = await attempt(
-      client.registerColony(
-        { meshId: t.env.colony.id, pubkey: intruder, endpoints: ["intruder:41580"], meshIpv4: "100.64.0.1", connectPort: 9000 },
-        { signal: t.signal },
-      ),
+      t.env.discovery.registerColony({ meshId: t.env.colony.id, pubkey: intruder, endpoints: ["intruder:41580"], meshIpv4: "100.64.0.1", connectPort: 9000 }, t.signal),
     );
     if (!register.error) t.fail("discovery accepted a second colony key for a registered mesh id (split brain)", register.value);
     t.verify(connectCode(register.error) === Code[Code.AlreadyExists], "RegisterColony with a different key fails with already_exists", connectCode(register.error));
@@ -108,5 +111,6 @@ const splitBrain: Check = {
 export const discovery: Module = {
   name: "discovery",
   phase: "connectivity",
-  checks: [healthy, colonyRegistered, registrationRefreshed, unknownMesh, splitBrain],
+  // The split-brain probe writes to discovery: declared before the long watch so it never waits for it.
+  checks: [healthy, colonyRegistered, unknownMesh, splitBrain, registrationRefreshed],
 };

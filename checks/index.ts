@@ -1,14 +1,16 @@
-// The ordered check modules: discovery → WireGuard → registration → heartbeat and reconnection
-// (its agent restarts come before any fixture app starts, observability.md §10 #24), then the
-// observability layers (L2 profiling and L3 on their own privileged agent), then Coral's known defects (last: they leave fake peers and a poisoned
-// address pool behind), then the closing scan of every log.
+// The check modules in declared order: discovery → WireGuard → registration → heartbeat and
+// reconnection, then the observability layers (L0, L2 profiling and L3 on their own privileged
+// agents), then Coral's known defects (they leave fake peers and a poisoned address pool behind),
+// then the colony restart, then the closing scan of every log. Checks run at the same time where
+// their `touches` allow; a check never overtakes an earlier one it conflicts with, so the colony
+// restart, which conflicts with every check, comes after all of them and heals the poisoned pool.
 import type { CoralDeployment } from "../src/coral/deployment.js";
 import type { CheckModule } from "../src/runner/check.js";
 import { closing } from "./closing.js";
 import { debug } from "./debug.js";
 import { defects } from "./defects.js";
 import { discovery } from "./discovery.js";
-import { heartbeat } from "./heartbeat.js";
+import { colonyRestartModule, heartbeat } from "./heartbeat.js";
 import { otlp } from "./otlp.js";
 import { profiling } from "./profiling.js";
 import { redMetrics } from "./red-metrics.js";
@@ -18,4 +20,17 @@ import { wireguard } from "./wireguard.js";
 
 export type Deployment = CoralDeployment;
 
-export const modules: CheckModule<CoralDeployment>[] = [discovery, wireguard, registration, heartbeat, redMetrics, otlp, systemMetrics, profiling, debug, defects, closing];
+export const modules: CheckModule<CoralDeployment>[] = [
+  discovery,
+  wireguard,
+  registration,
+  heartbeat,
+  redMetrics,
+  otlp,
+  systemMetrics,
+  profiling,
+  debug,
+  defects,
+  colonyRestartModule,
+  closing,
+];

@@ -6,6 +6,7 @@ import type { CPUProfileSample } from "../proto/gen/coral/agent/v1/debug_pb.js";
 import { FIXTURES, TIMERS } from "../src/coral/settings.js";
 import { appOnEbpfAgent, frameShare, hasFrame, HOT_FRAME, keepBusy, servicePid, stackCounts, topStacks } from "./ebpf-support.js";
 import type { Check, Module } from "./support.js";
+import { PARTS } from "../src/coral/parts.js";
 
 const SERVICE = FIXTURES.cpuApp.name;
 const EBPF = { capabilities: ["ebpf"] };
@@ -16,6 +17,8 @@ const agentSamples: Check = {
   id: "profiling/continuous-agent",
   title: `the agent's continuous profile of a busy ${SERVICE} contains its hot function`,
   requires: EBPF,
+  // It keeps the eBPF agent's CPU app busy: no other check may profile it meanwhile.
+  touches: { disturbs: [PARTS.ebpfAgent] },
   timeoutMs: 90_000,
   async run(t) {
     const { agent, app } = await appOnEbpfAgent(t, FIXTURES.cpuApp);
@@ -50,6 +53,7 @@ const colonyHistory: Check = {
   title: `the colony's historical profile of ${SERVICE} has samples and the same hot frame`,
   needs: ["profiling/continuous-agent"],
   requires: EBPF,
+  touches: {},
   timeoutMs: 60_000,
   async run(t) {
     const debug = await t.env.colony.debug();

@@ -9,9 +9,11 @@ import type { AppNode } from "../src/coral/apps.js";
 import type { AgentNode } from "../src/coral/nodes.js";
 import { FIXTURES, TIMERS } from "../src/coral/settings.js";
 import type { Check, Module, T } from "./support.js";
+import { PARTS } from "../src/coral/parts.js";
 
 const APP = FIXTURES.redApp;
 const BEYLA = { capabilities: ["beyla"] };
+const L0_AGENT = { observes: [PARTS.l0Agent] };
 /** A fixed-latency endpoint of the program: no CPU burnt, a known count. */
 const PATH = "/sleep/20";
 const REQUESTS = 20;
@@ -34,6 +36,7 @@ const agentInstruments: Check = {
   id: "red-metrics/agent-instruments-app",
   title: `the agent's eBPF HTTP metrics of ${APP.name} count every request the runner sent`,
   requires: BEYLA,
+  touches: L0_AGENT,
   timeoutMs: 150_000,
   async run(t) {
     const { agent, app } = await appOnL0Agent(t);
@@ -73,6 +76,7 @@ const colonyMetrics: Check = {
   title: `the colony's unified metrics and ListServices show ${APP.name} as observed`,
   needs: ["red-metrics/agent-instruments-app"],
   requires: BEYLA,
+  touches: L0_AGENT,
   timeoutMs: 60_000,
   async run(t) {
     const colony = await t.env.colony.api();
@@ -98,6 +102,7 @@ const serverSpans: Check = {
   title: `server spans of ${APP.name} reach the colony`,
   needs: ["red-metrics/agent-instruments-app"],
   requires: BEYLA,
+  touches: L0_AGENT,
   timeoutMs: 60_000,
   async run(t) {
     const colony = await t.env.colony.api();

@@ -31,6 +31,11 @@ export async function attempt<V>(call: Promise<V>): Promise<{ value: V; error?: 
   }
 }
 
+/** The run agent the engine lent this check (it declared "agent" in touches). */
+export function lentAgent(t: T): AgentNode {
+  return t.env.agent(t.lent("agent"));
+}
+
 export async function listAgents(t: T): Promise<Agent[]> {
   const api = await t.env.colony.api();
   return (await api.listAgents({}, { signal: t.signal })).agents;

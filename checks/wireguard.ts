@@ -3,11 +3,13 @@
 // §2.4, §3.4). Tunnel health comes from MeshPing and byte counters, never from ListAgents (§6.7).
 import { inSubnet, ipToNumber } from "../src/coral/netinfo.js";
 import { MESH } from "../src/coral/settings.js";
-import { byId, lastSeenMs, listAgents, meshPingAll, pingSummary, type Check, type Module } from "./support.js";
+import { byId, lastSeenMs, listAgents, meshPingAll, pingSummary, type Check, type Module, waitAgentsHealthy } from "./support.js";
+import { PARTS } from "../src/coral/parts.js";
 
 const interfaces: Check = {
   id: "wireguard/interfaces",
   title: "colony and agents have wg0 up with mesh addresses and routes",
+  touches: { observes: ["agents"] },
   timeoutMs: 30_000,
   async run(t) {
     const colonyIf = await t.env.colony.wg0();
@@ -34,6 +36,7 @@ const tunnelTraffic: Check = {
   id: "wireguard/tunnel-traffic",
   title: "the tunnel carries traffic both ways to every agent",
   needs: ["wireguard/interfaces"],
+  touches: { observes: ["agents"] },
   timeoutMs: 45_000,
   async run(t) {
     const api = await t.env.colony.api();
@@ -60,6 +63,7 @@ const allocation: Check = {
   id: "wireguard/address-allocation",
   title: "agent addresses are unique and allocated from .2 upward",
   requires: { minAgents: 3 },
+  touches: { observes: ["agents"] },
   timeoutMs: 20_000,
   async run(t) {
     const listed = byId(await listAgents(t));
@@ -78,15 +82,16 @@ const stableAddress: Check = {
   id: "wireguard/address-kept-for-hostname",
   title: "an agent re-created with the same hostname gets its address back",
   needs: ["wireguard/tunnel-traffic"],
+  // Its own agent: the run agents stay free for the checks that watch all of them.
+  touches: { observes: [PARTS.discovery, PARTS.ipPool] },
   timeoutMs: 90_000,
   async run(t) {
+    const first = await t.env.startAgent("recreated");
+    const [before] = await waitAgentsHealthy(t, [first], `${first.agentId} to register`, 60_000).then((l) => l.filter((a) => a.agentId === first.agentId));
     // A new container with new WireGuard keys and the same hostname: Coral allocates by agent id,
     // so the address must come back (contract §1.8).
-    const old = t.env.agents[t.env.agents.length - 1]!;
-    const before = byId(await listAgents(t)).get(old.agentId);
-    t.verify(!!before?.meshIpv4, `${old.agentId} has a mesh IP before it is re-created`, before);
     const recreatedAt = Date.now();
-    const agent = await t.env.recreateAgent(old);
+    const agent = await t.env.recreateAgent(first);
     const after = await t.waitFor(
       `the re-created ${agent.agentId} to register and heartbeat`,
       async () => byId(await listAgents(t)).get(agent.agentId),

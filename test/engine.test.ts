@@ -103,7 +103,8 @@ describe("engine", () => {
           check("m/next", passing),
         ]),
       ],
-      { timeoutScale: 2 },
+      // A check stopped at its deadline gets settleMs to undo its faults; this one never settles.
+      { timeoutScale: 2, limits: { settleMs: 200 } },
     );
     const elapsed = Date.now() - started;
     const hung = byId("m/ignores-signal");

@@ -54,6 +54,7 @@ export async function runAction(flags: RunFlags, io: CommandIO, deps: CliDeps): 
       timeoutScale: flags.timeoutScale,
       runTimeoutMs: flags.timeout,
       repeat: flags.repeat,
+      concurrency: flags.concurrency,
       failFast: flags.failFast,
       keepContainers: flags.keepContainers,
       knownDefects: { honour: flags.knownDefects, strict: flags.strictDefects },

@@ -4,6 +4,7 @@
 import type { DockerClient } from "../docker/client.js";
 import { REACH_LABEL } from "../docker/labels.js";
 import { RunScope } from "../docker/run-scope.js";
+import type { Action, PartsModel } from "../runner/claims.js";
 import type { ContainerEvidence, RunEnvironment } from "../runner/environment.js";
 import { pollUntil } from "../util/poll.js";
 import { pause } from "../util/time.js";
@@ -11,6 +12,8 @@ import type { RpcRecord } from "./clients.js";
 import { COLONY_ENTRYPOINT, initColony } from "./colony-setup.js";
 import { AgentNode, ColonyNode, DiscoveryNode } from "./nodes.js";
 import { AppNode, type AppSpec } from "./apps.js";
+import { Ledger } from "./ledger.js";
+import { EBPF_AGENT_HOSTNAME, L0_AGENT_HOSTNAME, PARTS } from "./parts.js";
 import { ebpfFacts, ebpfGaps, type EbpfFacts, type EbpfGaps } from "./ebpf.js";
 import { BEYLA_AGENT_ENV, BEYLA_PRIVILEGES, type CoralImages, EBPF_PRIVILEGES, OBSERVABILITY_ENV, PORTS, READY_MS, STUN_NOWHERE, TIMERS } from "./settings.js";
 import { type CoralVersion, detectVersion } from "./version.js";
@@ -24,6 +27,8 @@ export interface DeploymentOptions {
   refFaults?: Partial<Record<"discovery" | "colony" | "agent", string>>;
   /** false: the eBPF agent gets no extra privileges (its layers are then skipped with the reason). */
   ebpfPrivileges?: boolean;
+  /** Parts the planned checks name: the layer agents among them are started with the deployment. */
+  wants?: { parts: string[]; capabilities: string[] };
   onSecret?: (value: string) => void;
   progress?: (message: string) => void;
   signal?: AbortSignal;
@@ -46,8 +51,7 @@ export interface EbpfAgent {
   gaps: EbpfGaps;
 }
 
-export const EBPF_AGENT_HOSTNAME = "agent-ebpf";
-export const L0_AGENT_HOSTNAME = "agent-l0";
+export { EBPF_AGENT_HOSTNAME, L0_AGENT_HOSTNAME, PARTS };
 
 /** The L0 agent and why L0 cannot run on it, if it cannot. */
 export interface L0Agent {
@@ -63,6 +67,7 @@ const TUN = { capAdd: ["NET_ADMIN"], devices: ["/dev/net/tun"] };
 export class CoralDeployment implements RunEnvironment {
   readonly rpcHistory: RpcRecord[] = [];
   readonly scope: RunScope;
+  readonly ledger = new Ledger();
   discovery!: DiscoveryNode;
   colony!: ColonyNode;
   agents: AgentNode[] = [];
@@ -91,7 +96,10 @@ export class CoralDeployment implements RunEnvironment {
 
   async up(): Promise<void> {
     const t0 = Date.now();
-    const mark = (name: string) => (this.timings[name] = Date.now() - t0);
+    const mark = (name: string) => {
+      this.timings[name] = Date.now() - t0;
+      this.ledger.milestone(name.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`));
+    };
     const progress = this.options.progress ?? (() => {});
     await this.scope.createNetwork();
 
@@ -106,8 +114,20 @@ export class CoralDeployment implements RunEnvironment {
     progress(`starting ${this.options.agents} agents`);
     this.agents = await Promise.all(Array.from({ length: this.options.agents }, (_, i) => this.startAgent(`agent-${i}`)));
     await this.waitForAgentsListed(this.agents);
-    mark("agentsHealthy");
+    mark("agentsListed");
     if (this.agents[0]) this.version = await detectVersion(this.agents[0]);
+    this.prepareLayerAgents();
+  }
+
+  /**
+   * Starts the layer agents the planned checks name, without waiting: their start and preflight
+   * overlap the first checks, which find them ready (ebpfAgent()/l0Agent() return the same promise).
+   */
+  private prepareLayerAgents(): void {
+    const wanted = new Set(this.options.wants?.parts ?? []);
+    const ready = (name: string) => () => this.ledger.milestone(`${name} ready`);
+    if (wanted.has(PARTS.ebpfAgent)) this.ebpfAgent().then(ready(EBPF_AGENT_HOSTNAME), () => undefined);
+    if (wanted.has(PARTS.l0Agent)) this.l0Agent().then(ready(L0_AGENT_HOSTNAME), () => undefined);
   }
 
   private async startDiscovery(): Promise<void> {
@@ -125,7 +145,7 @@ export class CoralDeployment implements RunEnvironment {
         "--var", `CLEANUP_INTERVAL_MS:${TIMERS.discoveryCleanupMs}`,
       ],
     });
-    this.discovery = new DiscoveryNode(this.scope, container, this.record);
+    this.discovery = new DiscoveryNode(this.scope, container, this.ledger, this.record);
     await pollUntil("discovery GET /health to answer 200", () => this.discovery.health(PROBE_MS), (r) => r.status === 200, {
       timeoutMs: this.scaled(READY_MS.discovery),
       signal: this.options.signal,
@@ -152,7 +172,7 @@ export class CoralDeployment implements RunEnvironment {
     });
     const identity = await initColony(container, this.discovery.internalUrl);
     this.options.onSecret?.(identity.bootstrapPsk);
-    this.colony = new ColonyNode(this.scope, container, identity, this.record);
+    this.colony = new ColonyNode(this.scope, container, identity, this.ledger, this.record);
 
     // :9000/status is the readiness gate (§1.2 step 8, §6.27); then discovery must know the colony.
     await pollUntil("colony GET :9000/status to answer 200", () => this.colony.statusDocument(PROBE_MS), (r) => r.status === 200, {
@@ -170,6 +190,10 @@ export class CoralDeployment implements RunEnvironment {
 
   /** Starts an agent named by its hostname; also used by checks for extra or misconfigured agents. */
   async startAgent(hostname: string, overrides: AgentOverrides = {}): Promise<AgentNode> {
+    // It looks the colony up in discovery and takes an address from the colony's pool.
+    this.ledger.create(hostname);
+    this.ledger.use(PARTS.discovery, `start agent ${hostname}`);
+    this.ledger.use(PARTS.ipPool, `join agent ${hostname}`);
     const faults = [this.options.refFaults?.agent, overrides.refFaults].filter(Boolean).join(",");
     const container = await this.scope.start({
       role: hostname,
@@ -195,7 +219,7 @@ export class CoralDeployment implements RunEnvironment {
         ...overrides.env,
       },
     });
-    return new AgentNode(this.scope, container, hostname, this.record);
+    return new AgentNode(this.scope, container, hostname, this.ledger, this.record);
   }
 
   /**
@@ -204,6 +228,7 @@ export class CoralDeployment implements RunEnvironment {
    */
   async startApp(agent: AgentNode, spec: AppSpec): Promise<AppNode> {
     const key = `${agent.agentId}/${spec.name}`;
+    this.ledger.use(agent.agentId, `start ${spec.name} next to`);
     const known = this.apps.get(key);
     if (known) return known;
     await this.scope.start({
@@ -237,12 +262,26 @@ export class CoralDeployment implements RunEnvironment {
    * the same agent id (contract §1.8: the address must come back).
    */
   async recreateAgent(agent: AgentNode): Promise<AgentNode> {
-    await agent.container.remove();
-    // Its apps died with its namespaces (observability.md §10 #24).
-    for (const key of [...this.apps.keys()]) if (key.startsWith(`${agent.agentId}/`)) this.apps.delete(key);
-    const fresh = await this.startAgent(agent.agentId);
-    this.agents = this.agents.map((a) => (a === agent ? fresh : a));
-    return fresh;
+    return this.ledger.during(agent.agentId, "recreate", async () => {
+      await agent.container.remove();
+      // Its apps died with its namespaces (observability.md §10 #24).
+      for (const key of [...this.apps.keys()]) if (key.startsWith(`${agent.agentId}/`)) this.apps.delete(key);
+      const fresh = await this.startAgent(agent.agentId);
+      this.agents = this.agents.map((a) => (a === agent ? fresh : a));
+      return fresh;
+    });
+  }
+
+  /** Run agents that no fault touched since `sinceMs`: the bystanders of a check's own fault. */
+  quietAgents(sinceMs: number, except: AgentNode[] = []): AgentNode[] {
+    return this.agents.filter((a) => !except.some((e) => e.agentId === a.agentId) && !this.ledger.faultedSince(a.agentId, sinceMs));
+  }
+
+  /** The run agent with this id (the member of the pool "agent" a check was lent). */
+  agent(agentId: string): AgentNode {
+    const found = this.agents.find((a) => a.agentId === agentId);
+    if (!found) throw new Error(`no run agent ${agentId} (the run has ${this.agents.map((a) => a.agentId).join(", ") || "none"})`);
+    return found;
   }
 
   /**
@@ -348,6 +387,19 @@ export class CoralDeployment implements RunEnvironment {
       return { agent };
     })();
     return this.l0;
+  }
+
+  parts(): PartsModel {
+    const ids = this.agents.map((a) => a.agentId);
+    return { pools: { agent: ids }, groups: { agents: ids }, implicit: [PARTS.colony] };
+  }
+
+  actionsOf(checkId: string): Action[] {
+    return this.ledger.actionsOf(checkId);
+  }
+
+  timeline() {
+    return this.ledger.timeline();
   }
 
   async missing(requirement: { minAgents?: number; capabilities?: string[] }): Promise<string | undefined> {

@@ -17,37 +17,87 @@ import {
   discoveryClient,
   getDocument,
   meshClient,
+  postRaw,
 } from "./clients.js";
+import type { Ledger } from "./ledger.js";
 import { type InterfaceInfo, parseAddresses, parseLink, parseRoutes } from "./netinfo.js";
+import { PARTS } from "./parts.js";
 import { PORTS } from "./settings.js";
 
-/** The iptables rule (after -I/-D) that drops inbound traffic to a port. */
-function inboundDrop(protocol: "tcp" | "udp", port: number, iface?: string): string[] {
-  return ["INPUT", ...(iface ? ["-i", iface] : []), "-p", protocol, "--dport", String(port), "-j", "DROP"];
+/** The iptables rule (after -I/-D) that drops inbound traffic to a port, optionally from one source. */
+function inboundDrop(protocol: "tcp" | "udp", port: number, options: { iface?: string; source?: string } = {}): string[] {
+  const { iface, source } = options;
+  return ["INPUT", ...(iface ? ["-i", iface] : []), ...(source ? ["-s", source] : []), "-p", protocol, "--dport", String(port), "-j", "DROP"];
 }
 
-/** Lifecycle faults the runner injects; shared by every component. */
+/**
+ * Lifecycle faults the runner injects; shared by every component. Each fault goes through the
+ * ledger, which records it for the check that acts (its `touches` must name this part) and as a
+ * window on the run's timeline, healed by its counterpart (stop → start, pause → unpause, …).
+ */
 abstract class Node {
   constructor(
     protected readonly scope: RunScope,
     readonly container: ContainerHandle,
+    protected readonly ledger: Ledger,
     protected readonly record?: RpcRecorder,
   ) {}
 
+  /** The part this node is in `touches` declarations: "colony", "discovery", the agent's id. */
   get role(): string {
     return this.container.role;
   }
 
-  stop = (graceSeconds = 10) => this.container.stop(graceSeconds);
-  start = () => this.container.start();
-  restart = (graceSeconds = 10) => this.container.restart(graceSeconds);
-  pause = () => this.container.pause();
-  unpause = () => this.container.unpause();
+  async stop(graceSeconds = 10): Promise<void> {
+    this.ledger.inject(this.role, "stop");
+    await this.container.stop(graceSeconds);
+  }
+
+  async start(): Promise<void> {
+    await this.container.start();
+    this.ledger.heal(this.role, "stop");
+    this.restarted();
+  }
+
+  async restart(graceSeconds = 10): Promise<void> {
+    await this.ledger.during(this.role, "restart", () => this.container.restart(graceSeconds));
+    this.restarted();
+  }
+
+  async pause(): Promise<void> {
+    this.ledger.inject(this.role, "pause");
+    await this.container.pause();
+  }
+
+  async unpause(): Promise<void> {
+    await this.container.unpause();
+    this.ledger.heal(this.role, "pause");
+  }
+
+  async disconnect(): Promise<void> {
+    this.ledger.inject(this.role, "disconnect");
+    await this.scope.disconnect(this.container);
+  }
+
+  async reconnect(): Promise<void> {
+    await this.scope.reconnect(this.container);
+    this.ledger.heal(this.role, "disconnect");
+  }
+
+  /** The same container's process started again (agents: from their enrollment checkpoint). */
+  protected restarted(): void {}
+
   state = () => this.container.state();
   logs = (tail?: number) => this.container.logs({ tail });
   exec = (cmd: string[], timeoutMs = 15_000): Promise<ExecResult> => this.container.exec(cmd, { timeoutMs });
-  disconnect = () => this.scope.disconnect(this.container);
-  reconnect = () => this.scope.reconnect(this.container);
+
+  /** This container's address on the run's network (the underlay). */
+  async underlayIp(): Promise<string> {
+    const networks = (await this.container.inspect()).NetworkSettings.Networks;
+    const ip = Object.values(networks).find((n) => n.IPAddress)?.IPAddress;
+    if (!ip) throw new Error(`${this.container.name} has no address on the run's network`);
+    return ip;
+  }
 
   protected async baseUrl(port: number): Promise<string> {
     return `http://127.0.0.1:${await this.container.hostPort(port)}`;
@@ -66,16 +116,19 @@ abstract class Node {
 
   /** Drops inbound UDP to a port inside the container (needs NET_ADMIN and iptables there). */
   async dropUdp(port: number): Promise<void> {
+    this.ledger.inject(this.role, "drop-udp", `:${port}`);
     await this.mustExec(["iptables", "-I", ...inboundDrop("udp", port)]);
   }
 
   async allowUdp(port: number): Promise<void> {
     await this.mustExec(["iptables", "-D", ...inboundDrop("udp", port)]);
+    this.ledger.heal(this.role, "drop-udp", `:${port}`);
   }
 
   /** Drops inbound TCP to a port inside the container, on one interface or on all of them. */
   async dropTcp(port: number, iface?: string): Promise<void> {
-    await this.mustExec(["iptables", "-I", ...inboundDrop("tcp", port, iface)]);
+    this.ledger.inject(this.role, "drop-tcp", `:${port}${iface ? ` on ${iface}` : ""}`);
+    await this.mustExec(["iptables", "-I", ...inboundDrop("tcp", port, { iface })]);
   }
 
   protected async mustExec(cmd: string[]): Promise<string> {
@@ -97,6 +150,12 @@ export class DiscoveryNode extends Node {
     return discoveryClient(await this.url(), this.record);
   }
 
+  /** RegisterColony on behalf of someone else: it may change the colony's record (split brain). */
+  async registerColony(request: Parameters<DiscoveryClient["registerColony"]>[0], signal?: AbortSignal) {
+    const client = await this.client();
+    return this.ledger.during(this.role, "register-colony", () => client.registerColony(request, { signal }), request.meshId);
+  }
+
   async health(timeoutMs?: number) {
     return getDocument(`${await this.url()}/health`, timeoutMs);
   }
@@ -113,9 +172,10 @@ export class ColonyNode extends Node {
     scope: RunScope,
     container: ContainerHandle,
     readonly identity: ColonyIdentity,
+    ledger: Ledger,
     record?: RpcRecorder,
   ) {
-    super(scope, container, record);
+    super(scope, container, ledger, record);
   }
 
   get id(): string {
@@ -148,15 +208,73 @@ export class ColonyNode extends Node {
   cli(args: string[], timeoutMs = 20_000): Promise<ExecResult> {
     return this.exec(["coral-colony", ...args], timeoutMs);
   }
+
+  /**
+   * A Register the runner makes itself over the underlay (a probe agent with no tunnel): it takes an
+   * address from the colony's pool, as an agent joining would.
+   */
+  async registerProbe(request: Parameters<MeshClient["register"]>[0], signal?: AbortSignal) {
+    const mesh = await this.mesh();
+    return this.ledger.during(PARTS.ipPool, "fake-register", () => mesh.register(request, { signal }), request.agentId, "use");
+  }
+
+  /**
+   * A Register with a malformed key. It disturbs the address pool: Coral v0.3.0 burns or poisons
+   * addresses on it (§3.4, §6.16). A key of any length goes through the typed client; one the
+   * handler cannot even log (under 8 characters) is sent raw, since its answer may be no answer.
+   */
+  async registerMalformedProbe(request: Parameters<MeshClient["register"]>[0], signal?: AbortSignal) {
+    const mesh = await this.mesh();
+    return this.ledger.during(PARTS.ipPool, "malformed-register", () => mesh.register(request, { signal }), request.agentId);
+  }
+
+  async registerMalformed(body: Record<string, unknown>, signal?: AbortSignal) {
+    const url = `${await this.url()}/coral.mesh.v1.MeshService/Register`;
+    return this.ledger.during(PARTS.ipPool, "malformed-register", () => postRaw(url, JSON.stringify(body), { signal }), String(body.agentId ?? ""));
+  }
+
+  /** Drops the WireGuard UDP of one agent inside the colony: that agent's tunnel alone goes down. */
+  async dropWireGuardFrom(agent: AgentNode): Promise<() => Promise<void>> {
+    const rule = inboundDrop("udp", PORTS.colonyWireGuard, { source: await agent.underlayIp() });
+    this.ledger.inject(agent.agentId, "drop-udp", `WireGuard UDP from ${agent.agentId} dropped in the colony`);
+    await this.mustExec(["iptables", "-I", ...rule]);
+    return async () => {
+      await this.mustExec(["iptables", "-D", ...rule]);
+      this.ledger.heal(agent.agentId, "drop-udp", `WireGuard UDP from ${agent.agentId} dropped in the colony`);
+    };
+  }
 }
 
 export class AgentNode extends Node {
   /** Coral names an agent after its hostname (contract §1.3). */
   readonly agentId: string;
+  /**
+   * Its process was started again in the same container, so it runs from its enrollment checkpoint:
+   * it skips Register and tries the mesh URL first when it re-registers (contract §3.4).
+   */
+  restoredFromCheckpoint = false;
 
-  constructor(scope: RunScope, container: ContainerHandle, agentId: string, record?: RpcRecorder) {
-    super(scope, container, record);
+  constructor(scope: RunScope, container: ContainerHandle, agentId: string, ledger: Ledger, record?: RpcRecorder) {
+    super(scope, container, ledger, record);
     this.agentId = agentId;
+  }
+
+  protected override restarted(): void {
+    this.restoredFromCheckpoint = true;
+  }
+
+  /**
+   * Rejects the agent's TCP to the colony's underlay address on :9000: only what travels through
+   * the tunnel (to 100.64.0.1) still reaches the colony. Returns the heal.
+   */
+  async cutUnderlayToColony(colony: ColonyNode): Promise<() => Promise<void>> {
+    const rule = ["OUTPUT", "-p", "tcp", "-d", await colony.underlayIp(), "--dport", String(PORTS.colonyConnect), "-j", "REJECT"];
+    this.ledger.inject(this.agentId, "cut-underlay", `${this.agentId} → colony:${PORTS.colonyConnect} rejected`);
+    await this.mustExec(["iptables", "-I", ...rule]);
+    return async () => {
+      await this.mustExec(["iptables", "-D", ...rule]);
+      this.ledger.heal(this.agentId, "cut-underlay", `${this.agentId} → colony:${PORTS.colonyConnect} rejected`);
+    };
   }
 
   async url(): Promise<string> {

@@ -47,6 +47,7 @@ export function createCoralProvider(options: CoralProviderOptions): EnvironmentP
         timeoutScale: options.timeoutScale,
         refFaults: options.refFaults,
         ebpfPrivileges: options.ebpfPrivileges,
+        wants: ctx.wants,
         onSecret: options.onSecret,
         progress: ctx.progress,
         signal: ctx.signal,

@@ -21,8 +21,12 @@ export class ReporterMultiplexer implements Reporter {
     this.eachSync("onProgress", (r) => r.onProgress?.(message));
   }
 
-  onCheckStart(check: CheckInfo, repetition: number): void {
-    this.eachSync("onCheckStart", (r) => r.onCheckStart?.(check, repetition));
+  onCheckStart(check: CheckInfo, repetition: number, lent?: Record<string, string>): void {
+    this.eachSync("onCheckStart", (r) => r.onCheckStart?.(check, repetition, lent));
+  }
+
+  onCheckFinish(result: CheckResult): void {
+    this.eachSync("onCheckFinish", (r) => r.onCheckFinish?.(result));
   }
 
   async onCheckEnd(result: CheckResult): Promise<void> {

@@ -1,6 +1,8 @@
-// Human output. Results and the summary go to stdout, one line per check grouped by module; progress
-// goes to stderr: an ora spinner on an interactive terminal, plain lines otherwise (CI). A failing
-// check's log and observations are shown under it; with --verbose every check's are.
+// Human output. Results and the summary go to stdout, one line per check grouped by module, in
+// declared order whatever order checks finish in; progress goes to stderr: an ora spinner on an
+// interactive terminal with one line per running check, plain lines otherwise (CI: a line as each
+// check starts). A failing check's log and observations are shown under it; with --verbose every
+// check's are.
 import type { ChalkInstance } from "chalk";
 import ora, { type Ora } from "ora";
 import type { Reporter } from "../runner/reporter.js";
@@ -30,6 +32,9 @@ export class TerminalReporter implements Reporter {
   private ended = false;
   /** Checks that never started (after setup failure, interrupt, --fail-fast): one line per reason. */
   private notRun: { reason: string; count: number } | undefined;
+  /** The checks running now, for the spinner: name → start time and what it was lent. */
+  private readonly running = new Map<string, { since: number; lent: string }>();
+  private ticker?: NodeJS.Timeout;
 
   constructor(private readonly options: TerminalOptions) {
     if (options.interactive) {
@@ -52,14 +57,36 @@ export class TerminalReporter implements Reporter {
     else this.options.err.write(maskSecrets(`· ${message}\n`));
   }
 
-  onCheckStart(check: CheckInfo, repetition: number): void {
+  onCheckStart(check: CheckInfo, repetition: number, lent?: Record<string, string>): void {
     const name = resultName({ id: check.id, repetition }, this.repeat);
-    if (this.spinner) this.spinner.start(`${name}: ${check.title}`);
-    else if (this.options.verbose) this.options.err.write(`▶ ${name}: ${check.title}\n`);
+    const on = lent && Object.keys(lent).length > 0 ? ` [${Object.values(lent).join(", ")}]` : "";
+    this.running.set(name, { since: Date.now(), lent: on });
+    if (this.spinner) this.showRunning();
+    else this.options.err.write(`▶ ${name}${on}: ${check.title}\n`);
+  }
+
+  /** One spinner line per running check with its age, refreshed every second. */
+  private showRunning(): void {
+    if (!this.spinner) return;
+    if (this.running.size === 0) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+      this.spinner.stop();
+      return;
+    }
+    const lines = [...this.running].map(([name, { since, lent }]) => `${name}${lent} ${formatDuration(Date.now() - since)}`);
+    const text = this.running.size === 1 ? lines[0]! : `${this.running.size} checks running\n${lines.map((l) => `  ${l}`).join("\n")}`;
+    if (this.spinner.isSpinning) this.spinner.text = text;
+    else this.spinner.start(text);
+    this.ticker ??= setInterval(() => this.showRunning(), 1000).unref();
+  }
+
+  onCheckFinish(result: CheckResult): void {
+    this.running.delete(resultName(result, this.repeat));
+    this.showRunning();
   }
 
   onCheckEnd(result: CheckResult): void {
-    this.spinner?.stop();
     if (result.outcome === "skipped" && result.message?.startsWith(NOT_RUN)) {
       const reason = result.message.slice(NOT_RUN.length);
       if (this.notRun && this.notRun.reason !== reason) this.flushNotRun();
@@ -76,6 +103,8 @@ export class TerminalReporter implements Reporter {
 
   onRunEnd(summary: RunSummary): void {
     this.flushNotRun();
+    this.running.clear();
+    this.showRunning();
     this.spinner?.stop();
     this.ended = true;
     const { chalk } = this.options;
@@ -118,8 +147,9 @@ export class TerminalReporter implements Reporter {
     const name = resultName(result, this.repeat).padEnd(this.nameWidth);
     const status = colour(`${SYMBOL[result.outcome]} ${OUTCOME_LABEL[result.outcome].padEnd(12)}`);
     const time = this.options.chalk.dim(formatDuration(result.durationMs).padStart(8));
+    const lent = result.lent ? this.options.chalk.dim(` [${Object.values(result.lent).join(", ")}]`) : "";
     const reason = result.outcome === "skipped" && result.message ? `  ${this.options.chalk.dim(result.message)}` : "";
-    return `  ${status} ${name} ${time}${reason}`;
+    return `  ${status} ${name} ${time}${lent}${reason}`;
   }
 
   private printDetail(result: CheckResult): void {

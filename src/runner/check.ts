@@ -18,10 +18,26 @@ export interface Requirements {
   capabilities?: string[]; // names the environment understands, e.g. "tun", "ebpf"
 }
 
+/**
+ * The parts of the deployment a check acts on, and how: observers of a part share it, a disturber
+ * (it stops, pauses, restarts, cuts or drops traffic, registers fakes) has it to itself. Names are
+ * the environment's (see PartsModel in src/runner/claims.ts): a component ("colony"), a group
+ * ("agents": every member) or a pool ("agent": one member, lent by the engine, read with t.lent).
+ * A check without a declaration runs alone. The environment records what each check really did,
+ * and the engine fails a check that disturbed or used a part it did not declare.
+ */
+export interface Touches {
+  observes?: string[];
+  disturbs?: string[];
+}
+
 export interface CheckSpec<Env> {
   id: string; // "<module>/<name>", unique over all modules
   title: string;
   needs?: string[]; // ids of checks that must have passed (or reported a known defect) first
+  touches?: Touches;
+  /** Runs alone after every other check of the plan (the closing log scan). */
+  final?: boolean;
   requires?: Requirements;
   timeoutMs: number; // deadline before --timeout-scale
   knownDefect?: KnownDefect;
@@ -62,6 +78,21 @@ export interface CheckContext<Env> {
   waitFor<T>(what: string, probe: () => Promise<T>, accept: (value: T) => boolean, options?: WaitOptions): Promise<T>;
   /** A measured figure (recovery time, latency) for the reports and the benchmark. */
   metric(name: string, value: number, unit: string): void;
+  /** The member of a pool the engine lent this check (it declared the pool in `touches`). */
+  lent(pool: string): string;
+  /**
+   * Ends the check as skipped: for a precondition the check cannot bring about itself and that a
+   * verdict would misreport (say, an agent that has been restored from a checkpoint).
+   */
+  skip(reason: string): never;
+}
+
+/** Thrown by t.skip. */
+export class CheckSkipped extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = "CheckSkipped";
+  }
 }
 
 /** Thrown by verify/fail/waitFor; carries what was seen. */

@@ -1,10 +1,10 @@
 // The CheckContext a check runs with, and the recorder behind it: every log line, observation and
 // metric lands in the recorder, which the engine turns into the check's result. Verified
 // observations are counted, so the engine can refuse a check that asserted nothing.
-import { CheckFailure, type CheckContext, type WaitOptions } from "./check.js";
+import { CheckFailure, CheckSkipped, type CheckContext, type WaitOptions } from "./check.js";
 import { describe, toJsonSafe } from "../util/describe.js";
 import { formatSeconds } from "./errors.js";
-import type { LogEntry, Metric, Observation } from "./results.js";
+import type { LogEntry, Metric, Observation, WaitSpan } from "./results.js";
 import { TimeoutError, pause, withTimeout } from "../util/time.js";
 
 export const DEFAULT_POLL_INTERVAL_MS = 250;
@@ -13,6 +13,7 @@ export class CheckRecorder {
   readonly log: LogEntry[] = [];
   readonly observations: Observation[] = [];
   readonly metrics: Metric[] = [];
+  readonly waits: WaitSpan[] = [];
   verifiedCount = 0;
   /** The wait in progress, so a deadline message can say what the check was waiting for. */
   currentWait?: { what: string; last?: string };
@@ -36,6 +37,21 @@ export class CheckRecorder {
     this.metrics.push({ name, value, unit });
   }
 
+  /** Starts a wait; the returned function ends it with its outcome. */
+  beginWait(what: string): (outcome: WaitSpan["outcome"]) => void {
+    const span: WaitSpan = { what, startMs: this.at(), endMs: -1, outcome: "aborted" };
+    this.waits.push(span);
+    return (outcome) => {
+      span.endMs = this.at();
+      span.outcome = outcome;
+    };
+  }
+
+  /** Waits still open when the check ended (it was stopped) end now, as aborted. */
+  closeWaits(): void {
+    for (const span of this.waits) if (span.endMs < 0) span.endMs = this.at();
+  }
+
   /** " while waiting for X; last saw: Y" or the last observation, for deadline messages. */
   describeProgress(): string {
     if (this.currentWait) {
@@ -52,10 +68,12 @@ export interface ContextOptions<Env> {
   deadline: number; // epoch ms
   timeoutScale: number;
   recorder: CheckRecorder;
+  /** Pool members lent to the check by the engine. */
+  lent?: Record<string, string>;
 }
 
 export function createCheckContext<Env>(options: ContextOptions<Env>): CheckContext<Env> {
-  const { env, signal, deadline, timeoutScale, recorder } = options;
+  const { env, signal, deadline, timeoutScale, recorder, lent = {} } = options;
   const scaled = (ms: number) => ms * timeoutScale;
 
   // What was seen travels with the failure (result.seen), not as another observation.
@@ -82,6 +100,14 @@ export function createCheckContext<Env>(options: ContextOptions<Env>): CheckCont
     },
     waitFor: (what, probe, accept, waitOptions) =>
       waitFor({ what, probe, accept, options: waitOptions, signal, deadline, scaled, recorder, fail }),
+    lent(pool) {
+      const member = lent[pool];
+      if (member === undefined) throw new Error(`no member of "${pool}" was lent to this check: declare "${pool}" in its touches`);
+      return member;
+    },
+    skip(reason) {
+      throw new CheckSkipped(reason);
+    },
   };
 }
 
@@ -112,6 +138,7 @@ async function waitFor<T>(args: WaitArgs<T>): Promise<T> {
   let attempts = 0;
   const wait: { what: string; last?: string } = { what };
   recorder.currentWait = wait;
+  const endWait = recorder.beginWait(what);
   try {
     for (;;) {
       signal.throwIfAborted();
@@ -121,6 +148,7 @@ async function waitFor<T>(args: WaitArgs<T>): Promise<T> {
         last = { value };
         wait.last = describe(value);
         if (accept(value)) {
+          endWait("met");
           recorder.addObservation(what, value, true);
           return value;
         }
@@ -139,6 +167,7 @@ async function waitFor<T>(args: WaitArgs<T>): Promise<T> {
   } finally {
     if (recorder.currentWait === wait) recorder.currentWait = undefined;
   }
+  endWait("timed-out");
   const seen = last && "value" in last ? last.value : last?.error;
   return fail(
     `timed out after ${formatSeconds(Date.now() - started)} waiting for ${what} (${attempts} ${attempts === 1 ? "attempt" : "attempts"}); last saw: ${wait.last ?? "nothing"}`,

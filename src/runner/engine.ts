@@ -1,9 +1,12 @@
-// The ordered check engine. It only sees an EnvironmentProvider (no Docker): per repetition it sets
-// the deployment up, runs the planned checks in order under their deadlines, keeps evidence of
-// failures, collects the end-of-repetition bundle and tears down. Reports are finished on every exit
-// path (setup failure, --timeout, interrupt) before the final teardown, so a second Ctrl-C during
-// teardown cannot lose them.
-import { CheckFailure, type CheckSpec } from "./check.js";
+// The check engine. It only sees an EnvironmentProvider (no Docker): per repetition it sets the
+// deployment up, runs the planned checks under their deadlines — at the same time where their
+// `touches` declarations allow it (scheduler.ts) — holds each check to its declaration, keeps
+// evidence of failures, collects the end-of-repetition bundle and tears down. Results reach the
+// reporters in declared order. Reports are finished on every exit path (setup failure, --timeout,
+// interrupt) before the final teardown, so a second Ctrl-C during teardown cannot lose them.
+import { runAs } from "./acting-check.js";
+import { CheckFailure, CheckSkipped, type CheckSpec } from "./check.js";
+import { NO_PARTS, resolveClaims, undeclaredActions, withLent } from "./claims.js";
 import { CheckRecorder, createCheckContext } from "./context.js";
 import { toJsonSafe } from "../util/describe.js";
 import type { ContainerEvidence, EnvironmentProvider, RunEnvironment } from "./environment.js";
@@ -11,6 +14,7 @@ import { DeadlineError, EnvironmentError, InterruptError, RunTimeoutError, forma
 import { discardEvidence, logExcerpt, type EvidenceStore } from "./evidence.js";
 import { CORAL_VERSION_PROPERTY, applyKnownDefect, type KnownDefectPolicy } from "./known-defects.js";
 import type { Plan, PlannedCheck } from "./plan.js";
+import { Scheduler } from "./scheduler.js";
 import type { Reporter } from "./reporter.js";
 import {
   SETUP_ID,
@@ -21,15 +25,18 @@ import {
   type CheckResult,
   type RunStatus,
   type RunSummary,
+  type Timeline,
 } from "./results.js";
-import { withTimeout } from "../util/time.js";
+import { pause, withTimeout } from "../util/time.js";
 
 export interface EngineLimits {
   snapshotMs: number; // env.snapshot() / provider.setupEvidence()
   teardownMs: number;
+  /** How long a check stopped at its deadline may take to undo its faults before its parts are freed. */
+  settleMs: number;
 }
 
-export const DEFAULT_LIMITS: EngineLimits = { snapshotMs: 30_000, teardownMs: 120_000 };
+export const DEFAULT_LIMITS: EngineLimits = { snapshotMs: 30_000, teardownMs: 120_000, settleMs: 10_000 };
 
 export interface EngineOptions<Env extends RunEnvironment> {
   runId: string;
@@ -43,6 +50,8 @@ export interface EngineOptions<Env extends RunEnvironment> {
   /** --timeout: the whole run, setup included. */
   runTimeoutMs?: number;
   repeat?: number; // default 1
+  /** At most this many checks at once; default: as many as their declarations allow. 1 = declared order, one at a time. */
+  concurrency?: number;
   failFast?: boolean;
   keepContainers?: boolean;
   /** --no-known-defects sets honour false; --strict-defects sets strict. */
@@ -64,6 +73,7 @@ class SuiteRun<Env extends RunEnvironment> {
   private readonly scale: number;
   private readonly results: CheckResult[] = [];
   private properties: Record<string, string> = {};
+  private readonly timeline: Timeline = { milestones: [], faults: [] };
   private environmentFailed = false;
   private failFastCause?: string;
   private readonly startedAt = Date.now();
@@ -126,15 +136,51 @@ class SuiteRun<Env extends RunEnvironment> {
   private async runRepetition(repetition: number): Promise<boolean> {
     const env = await this.setup(repetition);
     if (!env) return false;
-    const byId = new Map<string, CheckResult>();
-    for (const planned of this.options.plan.checks) {
-      const result = await this.runPlanned(planned, env, repetition, byId);
-      byId.set(result.id, result);
-      await this.record(result);
-      if (this.options.failFast && isFailing(result) && !this.failFastCause) this.failFastCause = result.id;
+    // --fail-fast stops the checks still running, as an interrupt would, and starts no new one.
+    const stop = new AbortController();
+    const onRootAbort = () => stop.abort(this.signal.reason);
+    this.signal.addEventListener("abort", onRootAbort, { once: true });
+    const model = safeParts(env);
+    const scheduler = new Scheduler<Env>(
+      this.options.plan.checks,
+      model,
+      {
+        skipReason: (planned, finished) => {
+          const notRun = stop.signal.aborted ? this.stopReason(stop.signal) : undefined;
+          return (notRun && `not run: ${notRun}`) || dependencySkip(planned.info, finished);
+        },
+        skipped: (planned, reason) => skipped(planned.info, repetition, reason),
+        run: (planned, lent) => this.runPlanned(planned, env, repetition, lent, stop.signal, model),
+        emit: (result) => this.record(result),
+        finished: (result) => {
+          this.emitSync(() => this.reporter.onCheckFinish?.(result));
+          if (this.options.failFast && isFailing(result) && !this.failFastCause) {
+            this.failFastCause = result.id;
+            stop.abort(new Error(`--fail-fast after ${result.id} failed`));
+          }
+        },
+      },
+      this.options.concurrency,
+    );
+    try {
+      await scheduler.run();
+    } finally {
+      this.signal.removeEventListener("abort", onRootAbort);
+      this.collectTimeline(env, repetition);
     }
     if (!this.interrupted()) await this.saveBundle(repetition, () => env.snapshot());
     return !this.signal.aborted && !this.failFastCause;
+  }
+
+  private collectTimeline(env: Env, repetition: number): void {
+    try {
+      const seen = env.timeline?.();
+      if (!seen) return;
+      this.timeline.milestones.push(...seen.milestones.map((m) => ({ ...m, repetition })));
+      this.timeline.faults.push(...seen.faults.map((f) => ({ ...f, repetition })));
+    } catch {
+      // a timeline is evidence, never a reason to lose the run's results
+    }
   }
 
   private async setup(repetition: number): Promise<Env | undefined> {
@@ -143,7 +189,7 @@ class SuiteRun<Env extends RunEnvironment> {
     this.progress(`setting up the deployment${label}`);
     try {
       const env = await untilAborted(
-        this.options.provider.setup({ runId: this.options.runId, signal: this.signal, progress: (m) => this.progress(m) }),
+        this.options.provider.setup({ runId: this.options.runId, signal: this.signal, progress: (m) => this.progress(m), wants: wantsOf(this.options.plan) }),
         this.signal,
       );
       if (repetition === 1) this.properties = safeProperties(env);
@@ -184,27 +230,42 @@ class SuiteRun<Env extends RunEnvironment> {
     planned: PlannedCheck<Env>,
     env: Env,
     repetition: number,
-    byId: Map<string, CheckResult>,
+    lent: Record<string, string>,
+    stop: AbortSignal,
+    model: ReturnType<typeof safeParts>,
   ): Promise<CheckResult> {
     const { info, spec } = planned;
-    const notRun = this.signal.aborted ? this.stopReason() : this.failFastCause && `--fail-fast after ${this.failFastCause} failed`;
-    const skip =
-      (notRun && `not run: ${notRun}`) ||
-      dependencySkip(info, byId) ||
-      (spec.requires && (await requirementSkip(env, spec.requires)));
-    if (skip) return skipped(info, repetition, skip);
-    this.emitSync(() => this.reporter.onCheckStart?.(info, repetition));
-    return this.runCheck(info, spec, env, repetition);
+    this.emitSync(() => this.reporter.onCheckStart?.(info, repetition, lent));
+    const started = Date.now();
+    if (spec.requires) {
+      const requirement = await requirementCheck(env, spec.requires);
+      if (requirement.missing) return { ...skipped(info, repetition, requirement.missing), lent };
+      if (requirement.error) {
+        // A probe that throws means the deployment is broken, not that a capability is absent.
+        const result: CheckResult = { ...blankResult(info, repetition, started), lent, outcome: "failed", failureKind: "error", message: requirement.error, durationMs: Date.now() - started };
+        return this.withEvidence(env, result);
+      }
+    }
+    return runAs(info.id, () => this.runCheck(info, spec, env, repetition, lent, stop, model));
   }
 
-  private async runCheck(info: CheckInfo, spec: CheckSpec<Env>, env: Env, repetition: number): Promise<CheckResult> {
+  private async runCheck(
+    info: CheckInfo,
+    spec: CheckSpec<Env>,
+    env: Env,
+    repetition: number,
+    lent: Record<string, string>,
+    stop: AbortSignal,
+    model: ReturnType<typeof safeParts>,
+  ): Promise<CheckResult> {
     const started = Date.now();
     const timeoutMs = spec.timeoutMs * this.scale;
     const recorder = new CheckRecorder(started);
     const controller = new AbortController();
-    const onRootAbort = () => controller.abort(this.signal.reason);
-    this.signal.addEventListener("abort", onRootAbort, { once: true });
-    const context = createCheckContext({ env, signal: controller.signal, deadline: started + timeoutMs, timeoutScale: this.scale, recorder });
+    const onStop = () => controller.abort(stop.reason);
+    if (stop.aborted) onStop();
+    stop.addEventListener("abort", onStop, { once: true });
+    const context = createCheckContext({ env, signal: controller.signal, deadline: started + timeoutMs, timeoutScale: this.scale, recorder, lent });
 
     // The race guarantees the run moves on at the deadline even if the check ignores its signal.
     let timer: NodeJS.Timeout | undefined;
@@ -219,24 +280,36 @@ class SuiteRun<Env extends RunEnvironment> {
       await Promise.race([running, stopped]);
     } catch (error) {
       thrown = { error };
+      // Let a stopped check undo its faults (its finally blocks) before its parts are lent again.
+      await Promise.race([running.then(() => undefined, () => undefined), pause(this.limits.settleMs)]);
     } finally {
       clearTimeout(timer);
-      this.signal.removeEventListener("abort", onRootAbort);
+      stop.removeEventListener("abort", onStop);
     }
+    recorder.closeWaits();
 
     const result: CheckResult = {
       ...blankResult(info, repetition, started),
       durationMs: Date.now() - started,
+      lent: Object.keys(lent).length > 0 ? lent : undefined,
       log: recorder.log,
       observations: recorder.observations,
       metrics: recorder.metrics,
+      waits: recorder.waits,
     };
-    if (thrown && this.signal.aborted && thrown.error === this.signal.reason) {
+    if (thrown && stop.aborted && thrown.error === stop.reason) {
       // Stopped by the run, not by its own doing: no verdict on Coral, no known-defect mapping.
       if (this.interrupted()) return { ...result, outcome: "skipped", message: `${this.stopReason()} after ${formatSeconds(result.durationMs)}` };
+      if (!this.signal.aborted) return { ...result, outcome: "skipped", message: `stopped after ${formatSeconds(result.durationMs)}: ${this.stopReason(stop)}` };
       const failureKind = this.signal.reason instanceof RunTimeoutError ? "run-timeout" : "error";
       return this.withEvidence(env, { ...result, outcome: "failed", failureKind, message: `${this.stopReason()} while this check was running ${recorder.describeProgress()}`.trimEnd() });
     }
+    const undeclared = undeclaredActions(safeActions(env, info.id), withLent(resolveClaims(spec.touches, model), lent));
+    if (undeclared.length > 0) {
+      // A runner bug, whatever Coral did: the check's neighbours ran on the strength of its declaration.
+      return this.withEvidence(env, { ...result, outcome: "failed", failureKind: "error", message: `the check acted beyond its declaration: ${undeclared.join("; ")}` });
+    }
+    if (thrown?.error instanceof CheckSkipped) return { ...result, outcome: "skipped", message: thrown.error.reason };
     const verdict = verdictOf(thrown, recorder);
     const policy: KnownDefectPolicy = {
       honour: this.options.knownDefects?.honour ?? true,
@@ -283,6 +356,7 @@ class SuiteRun<Env extends RunEnvironment> {
       counts: countOutcomes(this.results),
       flakiness: this.repeat > 1 ? flakinessOf(this.results) : [],
       artifactsDir: this.evidence.dir,
+      timeline: this.timeline,
     };
   }
 
@@ -298,8 +372,8 @@ class SuiteRun<Env extends RunEnvironment> {
     return this.signal.aborted && this.signal.reason instanceof InterruptError;
   }
 
-  private stopReason(): string {
-    const reason = this.signal.reason;
+  private stopReason(signal: AbortSignal = this.signal): string {
+    const reason = signal.reason;
     return reason instanceof Error ? reason.message : `aborted (${String(reason)})`;
   }
 
@@ -359,14 +433,14 @@ function dependencySkip(info: CheckInfo, byId: Map<string, CheckResult>): string
   return undefined;
 }
 
-async function requirementSkip(env: RunEnvironment, requires: NonNullable<CheckSpec<unknown>["requires"]>): Promise<string | undefined> {
-  let missing: string | undefined;
+/** A requirement is either missing (the check is skipped) or could not be probed (it fails). */
+async function requirementCheck(env: RunEnvironment, requires: NonNullable<CheckSpec<unknown>["requires"]>): Promise<{ missing?: string; error?: string }> {
   try {
-    missing = await env.missing(requires);
+    const missing = await env.missing(requires);
+    return { missing: missing && `requires ${describeRequirements(requires)}: ${missing}` };
   } catch (error) {
-    missing = `could not check requirements: ${messageOf(error)}`;
+    return { error: `could not check requirements (${describeRequirements(requires)}): ${messageOf(error)}` };
   }
-  return missing && `requires ${describeRequirements(requires)}: ${missing}`;
 }
 
 function describeRequirements(requires: NonNullable<CheckSpec<unknown>["requires"]>): string {
@@ -374,6 +448,33 @@ function describeRequirements(requires: NonNullable<CheckSpec<unknown>["requires
   if (requires.minAgents !== undefined) parts.push(`${requires.minAgents} agents`);
   if (requires.capabilities?.length) parts.push(requires.capabilities.join(", "));
   return parts.join(", ") || "nothing";
+}
+
+/** Every part and capability the planned checks name: what the deployment may prepare up front. */
+function wantsOf<Env>(plan: Plan<Env>): { parts: string[]; capabilities: string[] } {
+  const parts = new Set<string>();
+  const capabilities = new Set<string>();
+  for (const { spec } of plan.checks) {
+    for (const name of [...(spec.touches?.observes ?? []), ...(spec.touches?.disturbs ?? [])]) parts.add(name);
+    for (const capability of spec.requires?.capabilities ?? []) capabilities.add(capability);
+  }
+  return { parts: [...parts], capabilities: [...capabilities] };
+}
+
+function safeParts(env: RunEnvironment) {
+  try {
+    return env.parts?.() ?? NO_PARTS;
+  } catch {
+    return NO_PARTS;
+  }
+}
+
+function safeActions(env: RunEnvironment, checkId: string) {
+  try {
+    return env.actionsOf?.(checkId) ?? [];
+  } catch {
+    return [];
+  }
 }
 
 function safeProperties(env: RunEnvironment): Record<string, string> {

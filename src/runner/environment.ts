@@ -1,5 +1,7 @@
 // What the engine needs from the system under test, whatever deploys it: a deployment for the
 // real runner (src/coral), a fake in the engine's own tests.
+import type { Action, PartsModel } from "./claims.js";
+import type { FaultWindow, Milestone } from "./results.js";
 
 export interface ContainerEvidence {
   name: string; // container name
@@ -15,12 +17,20 @@ export interface RunEnvironment {
   missing(requirement: { minAgents?: number; capabilities?: string[] }): string | undefined | Promise<string | undefined>;
   /** Logs and state of every container of the run, now. Never throws. */
   snapshot(): Promise<ContainerEvidence[]>;
+  /** The parts checks may name in `touches`; without it checks share only what they name literally. */
+  parts?(): PartsModel;
+  /** What the check did to the deployment while it ran (see src/runner/acting-check.ts). */
+  actionsOf?(checkId: string): Action[];
+  /** The deployment's milestones and the faults injected into it so far. */
+  timeline?(): { milestones: Array<Omit<Milestone, "repetition">>; faults: Array<Omit<FaultWindow, "repetition">> };
 }
 
 export interface SetupContext {
   runId: string;
   signal: AbortSignal;
   progress(message: string): void;
+  /** Every part and capability the planned checks name: what the deployment can prepare at once. */
+  wants?: { parts: string[]; capabilities: string[] };
 }
 
 export interface EnvironmentProvider<Env extends RunEnvironment> {

@@ -1,6 +1,6 @@
-// The events a run emits, in order: onRunStart, then per repetition onProgress (setup) and
-// onCheckStart/onCheckEnd per check, then onRunEnd exactly once, on every exit path (setup failure,
-// --timeout, interrupt). src/report implements them; the multiplexer there isolates failures.
+// The events a run emits: onRunStart, then per repetition onProgress (setup), onCheckStart as each
+// check starts (several may run at once) and onCheckEnd per check in declared order, then onRunEnd
+// exactly once, on every exit path (setup failure, --timeout, interrupt). src/report implements them; the multiplexer there isolates failures.
 import type { CheckInfo, CheckResult, RunStartInfo, RunSummary } from "./results.js";
 
 export interface Reporter {
@@ -8,7 +8,10 @@ export interface Reporter {
   onRunStart?(info: RunStartInfo): void | Promise<void>;
   /** Setup and teardown progress ("starting colony…"): spinner text on a TTY, plain lines otherwise. */
   onProgress?(message: string): void;
-  onCheckStart?(check: CheckInfo, repetition: number): void;
+  /** A check starts (several may run at once); `lent` names the pool members it was given. */
+  onCheckStart?(check: CheckInfo, repetition: number, lent?: Record<string, string>): void;
+  /** A check's result is known (any order: for live displays); onCheckEnd follows in declared order. */
+  onCheckFinish?(result: CheckResult): void;
   onCheckEnd?(result: CheckResult): void | Promise<void>;
   onRunEnd?(summary: RunSummary): void | Promise<void>;
 }

@@ -102,6 +102,8 @@ export interface CheckResult {
   knownDefect?: KnownDefect;
   startedAt: string; // ISO
   durationMs: number;
+  /** Pool members the engine lent the check ({ agent: "agent-2" }). */
+  lent?: Record<string, string>;
   log: LogEntry[];
   observations: Observation[];
   metrics: Metric[];

@@ -1,5 +1,7 @@
 // A fake system under test for engine, reporter and CLI tests: no Docker, fully scripted.
+import { actingCheck } from "../../src/runner/acting-check.js";
 import type { CheckModule, CheckSpec, Layer, Phase } from "../../src/runner/check.js";
+import { NO_PARTS, type Action, type PartsModel } from "../../src/runner/claims.js";
 import type { ContainerEvidence, EnvironmentProvider, RunEnvironment, SetupContext } from "../../src/runner/environment.js";
 import { pause } from "../../src/util/time.js";
 
@@ -15,12 +17,34 @@ export class FakeEnv implements RunEnvironment {
   ) {}
 
   snapshots = 0;
+  /** The parts model the fake offers (none unless a test sets one). */
+  model?: PartsModel;
+  /** A requirement probe that throws, like an eBPF agent that cannot even be created. */
+  brokenCapability?: string;
+  private readonly acts = new Map<string, Action[]>();
+
+  /** What a check's code does to the fake deployment, recorded under the acting check. */
+  act(part: string, kind: Action["kind"], what: string = kind): void {
+    const id = actingCheck();
+    if (id) this.acts.set(id, [...(this.acts.get(id) ?? []), { part, kind, what }]);
+  }
+
+  parts(): PartsModel {
+    return this.model ?? NO_PARTS;
+  }
+
+  actionsOf(checkId: string): Action[] {
+    return this.acts.get(checkId) ?? [];
+  }
 
   properties(): Record<string, string> {
     return this.props;
   }
 
   missing(requirement: { minAgents?: number; capabilities?: string[] }): string | undefined {
+    if (this.brokenCapability && requirement.capabilities?.includes(this.brokenCapability)) {
+      throw new Error(`the ${this.brokenCapability} agent could not be created: image not found`);
+    }
     if (requirement.minAgents !== undefined && requirement.minAgents > this.agents) {
       return `the run has ${this.agents} agents`;
     }

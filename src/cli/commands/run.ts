@@ -5,6 +5,13 @@ import { commandIO, type CommandContext } from "../io.js";
 import { collect, parseDuration, parseRefFaults, parseLayer, parsePositiveInt, parsePositiveNumber } from "../options.js";
 import { DEFAULT_ARTIFACTS_DIR, runAction } from "../run-action.js";
 
+/**
+ * Four checks disturb one run agent each (re-creation, underlay cut, stop, tunnel loss): with four
+ * agents none waits for another's agent, and the tunnel-loss check always gets one that was never
+ * restored from a checkpoint.
+ */
+export const DEFAULT_AGENTS = 4;
+
 export interface RunFlags {
   phase: Phase | "all";
   layer: Layer[];
@@ -21,6 +28,7 @@ export interface RunFlags {
   timeoutScale: number;
   failFast: boolean;
   repeat: number;
+  concurrency?: number; // undefined: as many as the checks' declarations allow
   timeout?: number; // ms
   strictDefects: boolean;
   knownDefects: boolean; // false with --no-known-defects
@@ -34,7 +42,7 @@ export function runCommand(context: CommandContext): Command {
     .addOption(new Option("--phase <phase>", "checks of one phase").choices(["connectivity", "observability", "all"]).default("all"))
     .option("--layer <n>", "observability layer 0-3 (repeatable)", parseLayer, [])
     .option("--check <glob>", "check id or glob, `!glob` excludes (repeatable)", collect, [])
-    .option("--agents <n>", "number of agents", parsePositiveInt, 3)
+    .option("--agents <n>", `number of agents (default ${DEFAULT_AGENTS}: one for each check that disturbs an agent, so none waits for another)`, parsePositiveInt, DEFAULT_AGENTS)
     .option("--keep-containers", "leave the deployment running after the run", false)
     .option("--junit <file>", "write a JUnit XML report")
     .option("--json <file>", "write a JSON report")
@@ -46,6 +54,7 @@ export function runCommand(context: CommandContext): Command {
     .option("--timeout-scale <x>", "multiply every deadline by x", parsePositiveNumber, 1)
     .option("--fail-fast", "stop at the first failed check", false)
     .option("--repeat <n>", "run the selection n times on fresh deployments and report flakiness", parsePositiveInt, 1)
+    .option("--concurrency <n>", "at most n checks at once (default: as many as their declarations allow; 1: one at a time, in declared order)", parsePositiveInt)
     .option("--timeout <duration>", 'deadline for the whole run, e.g. "10m"', parseDuration)
     .option("--strict-defects", "a known defect that no longer reproduces fails the run", false)
     .option("--no-known-defects", "treat known-defect checks as ordinary checks")
