@@ -6,10 +6,10 @@ import { LIVENESS, TIMERS } from "../src/coral/settings.js";
 import {
   byId,
   lastSeenMs,
-  lentAgent,
   listAgents,
   meshPingAll,
   pingSummary,
+  spareAgent,
   summarise,
   waitAgentsHealthy,
   type Check,
@@ -35,7 +35,7 @@ const lastSeenAdvances: Check = {
   id: "heartbeat/last-seen-advances",
   title: "every agent's last-seen advances within two heartbeat intervals and stays healthy",
   needs: ["registration/agents-listed"],
-  touches: { observes: ["agents"] },
+  touches: { observes: [PARTS.agents] },
   timeoutMs: 45_000,
   async run(t) {
     const start = await listAgents(t);
@@ -53,12 +53,12 @@ const throughTunnel: Check = {
   id: "heartbeat/through-tunnel",
   title: "heartbeats travel through the tunnel: last-seen advances with the underlay path to :9000 cut",
   needs: ["heartbeat/last-seen-advances", "wireguard/tunnel-traffic"],
-  touches: { disturbs: ["agent"] },
+  touches: { disturbs: [PARTS.spareAgent] },
   timeoutMs: 60_000,
   async run(t) {
     // TCP from the agent to the colony's underlay address on :9000 is rejected; the mesh address
     // 100.64.0.1 stays reachable through wg0, so only heartbeats sent over the tunnel get through.
-    const agent = lentAgent(t);
+    const agent = spareAgent(t);
     const restore = await agent.cutUnderlayToColony(t.env.colony);
     try {
       const since = Date.now();
@@ -74,7 +74,7 @@ const colonyRestart: Check = {
   id: "heartbeat/colony-restart-recovery",
   title: "after a colony restart agents re-register with the same addresses and the tunnel works again",
   needs: ["registration/agents-listed"],
-  touches: { disturbs: ["colony"], observes: ["agents"] },
+  touches: { disturbs: [PARTS.colony], observes: [PARTS.agents] },
   timeoutMs: 120_000,
   async run(t) {
     const before = byId(await listAgents(t));
@@ -100,22 +100,21 @@ const colonyRestart: Check = {
 
 const discoveryOutage: Check = {
   id: "heartbeat/discovery-outage",
-  title: "during a discovery outage a running agent keeps heartbeating, a new agent cannot join, and one joins after it returns",
+  title: "during a discovery outage the mesh keeps heartbeating, a new agent cannot join, and one joins after it returns",
   needs: ["registration/agents-listed"],
-  touches: { disturbs: ["discovery"], observes: ["agent", PARTS.ipPool] },
+  touches: { disturbs: [PARTS.discovery], observes: [PARTS.agents, PARTS.ipPool] },
   timeoutMs: 180_000,
   async run(t) {
-    const running = lentAgent(t);
     await t.env.discovery.stop(5);
     let late: AgentNode | undefined;
     try {
       const stoppedAt = Date.now();
       const during = await t.env.startAgent("outage-new");
-      const listed = await waitLastSeenAfter(t, [running], stoppedAt, `${running.agentId} to keep heartbeating without discovery`, 2 * TIMERS.heartbeatIntervalMs + 1_000);
+      const listed = await waitLastSeenAfter(t, t.env.agents, stoppedAt, "running agents to keep heartbeating without discovery", 2 * TIMERS.heartbeatIntervalMs + 1_000);
       t.observe("ListAgents during the outage", summarise(listed));
       t.verify(!listed.some((a) => a.agentId === "outage-new" && a.meshIpv4), "the agent started during the outage is not registered", summarise(listed));
-      const pings = await meshPingAll(t, [running]);
-      t.verify(pings.every((p) => p.received === p.sent && p.sent > 0), `${running.agentId}'s tunnel still answers MeshPing during the outage`, pingSummary(pings));
+      const pings = await meshPingAll(t, t.env.agents);
+      t.verify(pings.every((p) => p.received === p.sent && p.sent > 0), "the tunnels still answer MeshPing during the outage", pingSummary(pings));
       t.observe("outage-new state", await during.state());
     } finally {
       await t.env.discovery.start();
@@ -133,10 +132,10 @@ const stoppedAgentDegraded: Check = {
   id: "heartbeat/stopped-agent-degraded",
   title: "a stopped agent turns degraded once its last-seen is older than the colony's threshold",
   needs: ["registration/agents-listed"],
-  touches: { disturbs: ["agent"], observes: [PARTS.discovery, PARTS.ipPool] },
+  touches: { disturbs: [PARTS.spareAgent] },
   timeoutMs: 90_000,
   async run(t) {
-    const agent = lentAgent(t);
+    const agent = spareAgent(t);
     await agent.stop(5);
     const stoppedAt = Date.now();
     try {
@@ -155,9 +154,8 @@ const stoppedAgentDegraded: Check = {
       t.observe("bystanders (agents no fault touched meanwhile)", quiet.map((a) => a.agentId));
       t.verify(quiet.every((o) => byId(listed).get(o.agentId)?.status === "healthy"), "the agents no fault touched stay healthy", summarise(listed));
     } finally {
-      // Back as a new container: a restart of this one would run from its enrollment checkpoint
-      // (contract §3.4), slower to recover from anything the later checks do to the mesh.
-      await t.env.recreateAgent(agent);
+      // It runs on from its enrollment checkpoint (contract §3.4); no check watches spares.
+      await agent.start();
     }
   },
 };

@@ -5,11 +5,11 @@ import type { TelemetrySpan } from "../proto/gen/coral/agent/v1/agent_pb.js";
 import type { AppNode } from "../src/coral/apps.js";
 import type { AgentNode } from "../src/coral/nodes.js";
 import { FIXTURES } from "../src/coral/settings.js";
-import { lentAgent, waitAgentsHealthy, type Check, type Module, type T } from "./support.js";
+import { waitAgentsHealthy, type Check, type Module, type T } from "./support.js";
 import { PARTS } from "../src/coral/parts.js";
 
-/** Each check runs its apps next to a run agent the engine lends it, which no one disturbs meanwhile. */
-const LENT = { observes: ["agent"] };
+/** The apps run next to the first run agent: checks watch run agents, none disturbs them. */
+const NEXT_TO_AGENT = { observes: [PARTS.agents] };
 
 /** Each service gets its own port: several apps share one agent's network namespace. */
 const APP_PORTS: Record<string, number> = { "otel-grpc": 8081, "otel-http": 8082, "otel-latency": 8083, "otel-sampled": 8084 };
@@ -41,7 +41,7 @@ function countByRoute(spans: TelemetrySpan[]): string {
 /** Drives known traffic and checks that the agent stored exactly those spans, well formed. */
 async function ingestion(t: T, protocol: "grpc" | "http") {
   const service = `otel-${protocol}`;
-  const agent = lentAgent(t);
+  const agent = t.env.agents[0]!;
   await waitAgentsHealthy(t, [agent], `${agent.agentId} healthy before its app starts`, 60_000);
   const app = await otelApp(t, agent, service, protocol);
   const ok = await app.drive("/api/users", 10);
@@ -73,7 +73,7 @@ async function ingestion(t: T, protocol: "grpc" | "http") {
 const grpcIngestion: Check = {
   id: "otlp/grpc-ingestion",
   title: "spans exported over OTLP/gRPC reach the agent complete and well formed",
-  touches: LENT,
+  touches: NEXT_TO_AGENT,
   timeoutMs: 90_000,
   run: (t) => ingestion(t, "grpc"),
 };
@@ -81,7 +81,7 @@ const grpcIngestion: Check = {
 const httpIngestion: Check = {
   id: "otlp/http-ingestion",
   title: "spans exported over OTLP/HTTP (protobuf) reach the agent complete and well formed",
-  touches: LENT,
+  touches: NEXT_TO_AGENT,
   timeoutMs: 90_000,
   run: (t) => ingestion(t, "http"),
 };
@@ -90,10 +90,10 @@ const receiverEdges: Check = {
   id: "otlp/receiver-edges",
   title: "the OTLP receivers refuse JSON bodies and logs, and keep serving",
   needs: ["otlp/http-ingestion"],
-  touches: LENT,
+  touches: NEXT_TO_AGENT,
   timeoutMs: 60_000,
   async run(t) {
-    const agent = lentAgent(t);
+    const agent = t.env.agents[0]!;
     const curl = async (args: string[]) => (await agent.exec(["curl", "-s", "--max-time", "5", ...args])).stdout.trim();
     const json = await curl(["-o", "/dev/null", "-w", "%{http_code}", "-H", "Content-Type: application/json", "-d", '{"resourceSpans":[]}', "http://127.0.0.1:4318/v1/traces"]);
     t.verify(json === "400", "OTLP/HTTP with a JSON body is refused with 400", json);
@@ -150,10 +150,10 @@ const colonyPercentiles: Check = {
   id: "otlp/colony-percentiles",
   title: "the colony aggregates the app's spans into P50 ≤ P95 ≤ P99 near the known latency, with errors",
   needs: ["otlp/grpc-ingestion"],
-  touches: LENT,
+  touches: NEXT_TO_AGENT,
   timeoutMs: 90_000,
   async run(t) {
-    const agent = lentAgent(t);
+    const agent = t.env.agents[0]!;
     const service = "otel-latency";
     const app = await otelApp(t, agent, service, "grpc");
     const colony = await t.env.colony.api();

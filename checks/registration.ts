@@ -8,7 +8,7 @@ import { PORTS } from "../src/coral/settings.js";
 const agentsListed: Check = {
   id: "registration/agents-listed",
   title: "every agent is listed by the colony with its mesh IP and status healthy",
-  touches: { observes: ["agents"] },
+  touches: { observes: [PARTS.agents] },
   timeoutMs: 60_000,
   async run(t) {
     const listed = await waitAgentsHealthy(t, t.env.agents);
@@ -94,7 +94,7 @@ const colonyReachesAgents: Check = {
   id: "registration/colony-reaches-agents",
   title: "the colony reaches each agent's API over the mesh",
   needs: ["registration/agents-listed"],
-  touches: { observes: ["agents"] },
+  touches: { observes: [PARTS.agents] },
   timeoutMs: 45_000,
   async run(t) {
     const listed = byId(await listAgents(t));

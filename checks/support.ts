@@ -4,6 +4,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { Agent } from "../proto/gen/coral/colony/v1/colony_pb.js";
 import type { CoralDeployment } from "../src/coral/deployment.js";
 import type { AgentNode } from "../src/coral/nodes.js";
+import { PARTS } from "../src/coral/parts.js";
 import type { CheckContext, CheckModule, CheckSpec } from "../src/runner/check.js";
 
 export type T = CheckContext<CoralDeployment>;
@@ -31,9 +32,9 @@ export async function attempt<V>(call: Promise<V>): Promise<{ value: V; error?: 
   }
 }
 
-/** The run agent the engine lent this check (it declared "agent" in touches). */
-export function lentAgent(t: T): AgentNode {
-  return t.env.agent(t.lent("agent"));
+/** The spare agent the engine lent this check (it declared "spare-agent" in touches.disturbs). */
+export function spareAgent(t: T): AgentNode {
+  return t.env.spare(t.lent(PARTS.spareAgent));
 }
 
 export async function listAgents(t: T): Promise<Agent[]> {

@@ -4,7 +4,8 @@
 import type { SystemMetric } from "../proto/gen/coral/agent/v1/agent_pb.js";
 import type { AgentNode } from "../src/coral/nodes.js";
 import { TIMERS } from "../src/coral/settings.js";
-import { lentAgent, waitAgentsHealthy, type Check, type Module, type T } from "./support.js";
+import { waitAgentsHealthy, type Check, type Module, type T } from "./support.js";
+import { PARTS } from "../src/coral/parts.js";
 
 /** name → [unit, metric type] as Coral reports them. */
 export const SYSTEM_METRICS: Record<string, [string, string]> = {
@@ -36,43 +37,43 @@ function latest(metrics: SystemMetric[]): Map<string, SystemMetric> {
 
 const agentsReport: Check = {
   id: "system-metrics/agents-report",
-  title: "an agent reports the 13 host metrics with units, types and plausible values",
-  touches: { observes: ["agent"] },
+  title: "every agent reports the 13 host metrics with units, types and plausible values",
+  touches: { observes: [PARTS.agents] },
   timeoutMs: 90_000,
   async run(t) {
-    // One agent the engine lends (the colony's summaries cover every agent, below).
-    const agent = lentAgent(t);
-    await waitAgentsHealthy(t, [agent], `${agent.agentId} healthy`, 60_000);
-    const first = await t.waitFor(
-      `${agent.agentId} to report all 13 system metrics`,
-      async () => latest(await samples(t, agent)),
-      (m) => Object.keys(SYSTEM_METRICS).every((name) => m.has(name)),
-      { timeoutMs: 4 * TIMERS.systemMetricsIntervalMs + 5_000, intervalMs: 500 },
-    );
-    for (const [name, [unit, type]] of Object.entries(SYSTEM_METRICS)) {
-      const m = first.get(name)!;
-      t.verify(m.unit === unit && m.metricType === type, `${agent.agentId} ${name} is a ${type} in ${unit}`, { unit: m.unit, type: m.metricType });
-    }
-    const v = (name: string) => first.get(name)!.value;
-    for (const name of ["system.cpu.utilization", "system.memory.utilization", "system.disk.utilization"]) {
-      t.verify(v(name) >= 0 && v(name) <= 100, `${agent.agentId} ${name} is within 0-100`, v(name));
-    }
-    t.verify(v("system.memory.limit") >= v("system.memory.usage") && v("system.memory.usage") > 0, `${agent.agentId} memory limit ≥ usage > 0`, {
-      usage: v("system.memory.usage"),
-      limit: v("system.memory.limit"),
-    });
-    t.verify(v("system.disk.usage") > 0, `${agent.agentId} disk usage > 0`, v("system.disk.usage"));
-    // Counters never go down between two samples.
-    const firstSeq = Math.max(...[...first.values()].map((m) => Number(m.seqId)));
-    const second = await t.waitFor(
-      `${agent.agentId} to take a second sample`,
-      async () => latest(await samples(t, agent)),
-      (m) => [...m.values()].some((x) => Number(x.seqId) > firstSeq),
-      { timeoutMs: 2 * TIMERS.systemMetricsIntervalMs + 5_000, intervalMs: 500 },
-    );
-    for (const [name, [, type]] of Object.entries(SYSTEM_METRICS)) {
-      if (type !== "counter" || !second.has(name)) continue;
-      t.verify(second.get(name)!.value >= first.get(name)!.value, `${agent.agentId} counter ${name} does not decrease`, { before: first.get(name)!.value, after: second.get(name)!.value });
+    await waitAgentsHealthy(t, t.env.agents, "every agent healthy", 60_000);
+    for (const agent of t.env.agents) {
+      const first = await t.waitFor(
+        `${agent.agentId} to report all 13 system metrics`,
+        async () => latest(await samples(t, agent)),
+        (m) => Object.keys(SYSTEM_METRICS).every((name) => m.has(name)),
+        { timeoutMs: 4 * TIMERS.systemMetricsIntervalMs + 5_000, intervalMs: 500 },
+      );
+      for (const [name, [unit, type]] of Object.entries(SYSTEM_METRICS)) {
+        const m = first.get(name)!;
+        t.verify(m.unit === unit && m.metricType === type, `${agent.agentId} ${name} is a ${type} in ${unit}`, { unit: m.unit, type: m.metricType });
+      }
+      const v = (name: string) => first.get(name)!.value;
+      for (const name of ["system.cpu.utilization", "system.memory.utilization", "system.disk.utilization"]) {
+        t.verify(v(name) >= 0 && v(name) <= 100, `${agent.agentId} ${name} is within 0-100`, v(name));
+      }
+      t.verify(v("system.memory.limit") >= v("system.memory.usage") && v("system.memory.usage") > 0, `${agent.agentId} memory limit ≥ usage > 0`, {
+        usage: v("system.memory.usage"),
+        limit: v("system.memory.limit"),
+      });
+      t.verify(v("system.disk.usage") > 0, `${agent.agentId} disk usage > 0`, v("system.disk.usage"));
+      // Counters never go down between two samples.
+      const firstSeq = Math.max(...[...first.values()].map((m) => Number(m.seqId)));
+      const second = await t.waitFor(
+        `${agent.agentId} to take a second sample`,
+        async () => latest(await samples(t, agent)),
+        (m) => [...m.values()].some((x) => Number(x.seqId) > firstSeq),
+        { timeoutMs: 2 * TIMERS.systemMetricsIntervalMs + 5_000, intervalMs: 500 },
+      );
+      for (const [name, [, type]] of Object.entries(SYSTEM_METRICS)) {
+        if (type !== "counter" || !second.has(name)) continue;
+        t.verify(second.get(name)!.value >= first.get(name)!.value, `${agent.agentId} counter ${name} does not decrease`, { before: first.get(name)!.value, after: second.get(name)!.value });
+      }
     }
   },
 };
@@ -81,10 +82,10 @@ const firstSampleOnTime: Check = {
   id: "system-metrics/first-sample-within-interval",
   title: "an agent's first host-metrics sample arrives within one interval of its start",
   needs: ["system-metrics/agents-report"],
-  touches: { observes: ["agent"] },
+  touches: { observes: [PARTS.agents] },
   timeoutMs: 60_000,
   async run(t) {
-    const agent = lentAgent(t);
+    const agent = t.env.agents[0]!;
     const started = Date.parse((await agent.container.inspect()).State.StartedAt);
     const all = await samples(t, agent);
     t.verify(all.length > 0, `${agent.agentId} has samples`, all.length);
@@ -100,7 +101,7 @@ const colonySummaries: Check = {
   id: "system-metrics/colony-summaries",
   title: "the colony holds host-metric summaries for every agent",
   needs: ["system-metrics/agents-report"],
-  touches: {},
+  touches: { observes: [PARTS.agents] },
   timeoutMs: 60_000,
   async run(t) {
     const colony = await t.env.colony.api();

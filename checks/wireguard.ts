@@ -9,7 +9,7 @@ import { PARTS } from "../src/coral/parts.js";
 const interfaces: Check = {
   id: "wireguard/interfaces",
   title: "colony and agents have wg0 up with mesh addresses and routes",
-  touches: { observes: ["agents"] },
+  touches: { observes: [PARTS.agents] },
   timeoutMs: 30_000,
   async run(t) {
     const colonyIf = await t.env.colony.wg0();
@@ -36,7 +36,7 @@ const tunnelTraffic: Check = {
   id: "wireguard/tunnel-traffic",
   title: "the tunnel carries traffic both ways to every agent",
   needs: ["wireguard/interfaces"],
-  touches: { observes: ["agents"] },
+  touches: { observes: [PARTS.agents] },
   timeoutMs: 45_000,
   async run(t) {
     const api = await t.env.colony.api();
@@ -63,12 +63,14 @@ const allocation: Check = {
   id: "wireguard/address-allocation",
   title: "agent addresses are unique and allocated from .2 upward",
   requires: { minAgents: 3 },
-  touches: { observes: ["agents"] },
+  touches: { observes: [PARTS.agents] },
   timeoutMs: 20_000,
   async run(t) {
+    // Every agent that joined with the deployment: the run agents and the spares started with them.
+    const agents = t.env.setupAgents;
     const listed = byId(await listAgents(t));
-    const ips = t.env.agents.map((a) => listed.get(a.agentId)?.meshIpv4 ?? "");
-    t.observe("agent mesh IPs", Object.fromEntries(t.env.agents.map((a, i) => [a.agentId, ips[i]])));
+    const ips = agents.map((a) => listed.get(a.agentId)?.meshIpv4 ?? "");
+    t.observe("agent mesh IPs", Object.fromEntries(agents.map((a, i) => [a.agentId, ips[i]])));
     t.verify(ips.every((ip) => ip !== ""), "every agent has a mesh IP", ips);
     t.verify(new Set(ips).size === ips.length, "no two agents share a mesh IP", ips);
     const base = ipToNumber(MESH.colonyIp) - 1;

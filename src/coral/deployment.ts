@@ -27,8 +27,11 @@ export interface DeploymentOptions {
   refFaults?: Partial<Record<"discovery" | "colony" | "agent", string>>;
   /** false: the eBPF agent gets no extra privileges (its layers are then skipped with the reason). */
   ebpfPrivileges?: boolean;
-  /** Parts the planned checks name: the layer agents among them are started with the deployment. */
-  wants?: { parts: string[]; capabilities: string[] };
+  /**
+   * How many planned checks name each part: the layer agents among them are started with the
+   * deployment, and one spare agent for each check that disturbs one.
+   */
+  wants?: { parts: Record<string, number>; capabilities: string[] };
   onSecret?: (value: string) => void;
   progress?: (message: string) => void;
   signal?: AbortSignal;
@@ -70,12 +73,16 @@ export class CoralDeployment implements RunEnvironment {
   readonly ledger = new Ledger();
   discovery!: DiscoveryNode;
   colony!: ColonyNode;
+  /** The run agents (--agents): checks watch them, none disturbs them. */
   agents: AgentNode[] = [];
+  /** One agent for each planned check that disturbs one: lent to it by the engine (pool "spare-agent"). */
+  spares: AgentNode[] = [];
   version: CoralVersion = { version: "unknown", evidence: "not detected yet" };
   readonly timings: Record<string, number> = {};
   /** Log lines a check provoked on purpose (a known crash); the closing scan does not count them. */
   readonly provokedLogLines: RegExp[] = [];
-  private readonly apps = new Map<string, AppNode>();
+  /** Started apps by agent/name; the promise, so checks asking at the same time share one start. */
+  private readonly apps = new Map<string, Promise<AppNode>>();
   private ebpf?: Promise<EbpfAgent>;
   private l0?: Promise<L0Agent>;
 
@@ -111,9 +118,15 @@ export class CoralDeployment implements RunEnvironment {
     await this.startColony();
     mark("colonyRegistered");
 
-    progress(`starting ${this.options.agents} agents`);
-    this.agents = await Promise.all(Array.from({ length: this.options.agents }, (_, i) => this.startAgent(`agent-${i}`)));
-    await this.waitForAgentsListed(this.agents);
+    const spares = this.options.wants?.parts[PARTS.spareAgent] ?? 0;
+    progress(`starting ${this.options.agents} agents${spares ? ` and ${spares} spare ${spares === 1 ? "agent" : "agents"}` : ""}`);
+    const started = await Promise.all([
+      ...Array.from({ length: this.options.agents }, (_, i) => this.startAgent(`agent-${i}`)),
+      ...Array.from({ length: spares }, (_, i) => this.startAgent(`spare-${i}`)),
+    ]);
+    this.agents = started.slice(0, this.options.agents);
+    this.spares = started.slice(this.options.agents);
+    await this.waitForAgentsListed(started);
     mark("agentsListed");
     if (this.agents[0]) this.version = await detectVersion(this.agents[0]);
     this.prepareLayerAgents();
@@ -124,7 +137,7 @@ export class CoralDeployment implements RunEnvironment {
    * overlap the first checks, which find them ready (ebpfAgent()/l0Agent() return the same promise).
    */
   private prepareLayerAgents(): void {
-    const wanted = new Set(this.options.wants?.parts ?? []);
+    const wanted = new Set(Object.keys(this.options.wants?.parts ?? {}));
     const ready = (name: string) => () => this.ledger.milestone(`${name} ready`);
     if (wanted.has(PARTS.ebpfAgent)) this.ebpfAgent().then(ready(EBPF_AGENT_HOSTNAME), () => undefined);
     if (wanted.has(PARTS.l0Agent)) this.l0Agent().then(ready(L0_AGENT_HOSTNAME), () => undefined);
@@ -229,8 +242,16 @@ export class CoralDeployment implements RunEnvironment {
   async startApp(agent: AgentNode, spec: AppSpec): Promise<AppNode> {
     const key = `${agent.agentId}/${spec.name}`;
     this.ledger.use(agent.agentId, `start ${spec.name} next to`);
-    const known = this.apps.get(key);
-    if (known) return known;
+    let app = this.apps.get(key);
+    if (!app) {
+      app = this.launchApp(agent, spec);
+      this.apps.set(key, app);
+      app.catch(() => this.apps.get(key) === app && this.apps.delete(key));
+    }
+    return app;
+  }
+
+  private async launchApp(agent: AgentNode, spec: AppSpec): Promise<AppNode> {
     await this.scope.start({
       role: `${agent.agentId}-${spec.name}`,
       image: spec.image,
@@ -253,7 +274,6 @@ export class CoralDeployment implements RunEnvironment {
       ...(spec.sdk ? {} : { sdkCapabilities: { sdkEnabled: false } }),
     });
     if (!connected.success) throw new Error(`${agent.agentId} refused ConnectService(${spec.name}): ${connected.error || "no reason given"}`);
-    this.apps.set(key, app);
     return app;
   }
 
@@ -268,19 +288,25 @@ export class CoralDeployment implements RunEnvironment {
       for (const key of [...this.apps.keys()]) if (key.startsWith(`${agent.agentId}/`)) this.apps.delete(key);
       const fresh = await this.startAgent(agent.agentId);
       this.agents = this.agents.map((a) => (a === agent ? fresh : a));
+      this.spares = this.spares.map((a) => (a === agent ? fresh : a));
       return fresh;
     });
   }
 
-  /** Run agents that no fault touched since `sinceMs`: the bystanders of a check's own fault. */
+  /** Run and spare agents that no fault touched since `sinceMs`: the bystanders of a check's own fault. */
   quietAgents(sinceMs: number, except: AgentNode[] = []): AgentNode[] {
-    return this.agents.filter((a) => !except.some((e) => e.agentId === a.agentId) && !this.ledger.faultedSince(a.agentId, sinceMs));
+    return [...this.agents, ...this.spares].filter((a) => !except.some((e) => e.agentId === a.agentId) && !this.ledger.faultedSince(a.agentId, sinceMs));
   }
 
-  /** The run agent with this id (the member of the pool "agent" a check was lent). */
-  agent(agentId: string): AgentNode {
-    const found = this.agents.find((a) => a.agentId === agentId);
-    if (!found) throw new Error(`no run agent ${agentId} (the run has ${this.agents.map((a) => a.agentId).join(", ") || "none"})`);
+  /** Every agent the deployment started with it, in start order: run agents, then spares. */
+  get setupAgents(): AgentNode[] {
+    return [...this.agents, ...this.spares];
+  }
+
+  /** The spare agent with this id (the member of the pool "spare-agent" a check was lent). */
+  spare(agentId: string): AgentNode {
+    const found = this.spares.find((a) => a.agentId === agentId);
+    if (!found) throw new Error(`no spare agent ${agentId} (the run has ${this.spares.map((a) => a.agentId).join(", ") || "none"})`);
     return found;
   }
 
@@ -290,22 +316,30 @@ export class CoralDeployment implements RunEnvironment {
    * the checks start on a deployment that is not ready, and they will say what they saw.
    */
   private async waitForAgentsListed(agents: AgentNode[]): Promise<void> {
-    const api = await this.colony.api();
     try {
-      await pollUntil(
-        "every agent listed by the colony with a mesh IP",
-        async () => {
-          const listed = (await api.listAgents({})).agents.filter((a) => a.meshIpv4);
-          const exited = await Promise.all(agents.map(async (a) => ((await a.exitCode()) !== undefined ? a.agentId : undefined)));
-          return { listed: listed.map((a) => a.agentId), exited: exited.filter(Boolean) };
-        },
-        (seen) => agents.every((a) => seen.listed.includes(a.agentId) || seen.exited.includes(a.agentId)),
-        { timeoutMs: this.scaled(READY_MS.agents), intervalMs: 200, signal: this.options.signal },
-      );
+      await this.untilListed(agents);
     } catch (error) {
       if (this.options.signal?.aborted) throw error;
       this.options.progress?.(`agents not all registered: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * Until every agent is listed by the colony with a mesh IP, or has exited: a check that brings an
+   * agent back (a heal in its finally) waits for it to have joined before its parts are freed.
+   */
+  async untilListed(agents: AgentNode[]): Promise<void> {
+    const api = await this.colony.api();
+    await pollUntil(
+      `${agents.map((a) => a.agentId).join(", ")} listed by the colony with a mesh IP`,
+      async () => {
+        const listed = (await api.listAgents({})).agents.filter((a) => a.meshIpv4);
+        const exited = await Promise.all(agents.map(async (a) => ((await a.exitCode()) !== undefined ? a.agentId : undefined)));
+        return { listed: listed.map((a) => a.agentId), exited: exited.filter(Boolean) };
+      },
+      (seen) => agents.every((a) => seen.listed.includes(a.agentId) || seen.exited.includes(a.agentId)),
+      { timeoutMs: this.scaled(READY_MS.agents), intervalMs: 200, signal: this.options.signal },
+    );
   }
 
   private refFaultEnv(role: "discovery" | "colony" | "agent"): Record<string, string> {
@@ -390,8 +424,11 @@ export class CoralDeployment implements RunEnvironment {
   }
 
   parts(): PartsModel {
-    const ids = this.agents.map((a) => a.agentId);
-    return { pools: { agent: ids }, groups: { agents: ids }, implicit: [PARTS.colony] };
+    return {
+      pools: { [PARTS.spareAgent]: this.spares.map((a) => a.agentId) },
+      groups: { [PARTS.agents]: this.agents.map((a) => a.agentId) },
+      implicit: [PARTS.colony],
+    };
   }
 
   actionsOf(checkId: string): Action[] {

@@ -1,10 +1,16 @@
-// The parts of a Coral deployment that checks name in `touches` (src/runner/check.ts), besides the
-// run agents, which are the pool "agent" (one lent to a check) and the group "agents" (all of them).
+// The parts of a Coral deployment that checks name in `touches` (src/runner/check.ts). Agents come
+// in two kinds: the run agents (--agents), which checks only watch, as the group "agents"; and one
+// spare agent for each check that disturbs an agent, as the pool "spare-agent" the engine lends
+// from. So no check that watches every agent ever waits for one that stops or cuts an agent.
 
 export const EBPF_AGENT_HOSTNAME = "agent-ebpf";
 export const L0_AGENT_HOSTNAME = "agent-l0";
 
 export const PARTS = {
+  /** The group of run agents. */
+  agents: "agents",
+  /** The pool of spare agents: a check that disturbs one agent is lent one. */
+  spareAgent: "spare-agent",
   /** Every check observes it implicitly; a restart excludes everyone. */
   colony: "colony",
   discovery: "discovery",

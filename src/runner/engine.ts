@@ -9,7 +9,7 @@ import { CheckFailure, CheckSkipped, type CheckSpec } from "./check.js";
 import { NO_PARTS, resolveClaims, undeclaredActions, withLent } from "./claims.js";
 import { CheckRecorder, createCheckContext } from "./context.js";
 import { toJsonSafe } from "../util/describe.js";
-import type { ContainerEvidence, EnvironmentProvider, RunEnvironment } from "./environment.js";
+import type { ContainerEvidence, EnvironmentProvider, RunEnvironment, SetupContext } from "./environment.js";
 import { DeadlineError, EnvironmentError, InterruptError, RunTimeoutError, formatSeconds } from "./errors.js";
 import { discardEvidence, logExcerpt, type EvidenceStore } from "./evidence.js";
 import { CORAL_VERSION_PROPERTY, applyKnownDefect, type KnownDefectPolicy } from "./known-defects.js";
@@ -450,15 +450,15 @@ function describeRequirements(requires: NonNullable<CheckSpec<unknown>["requires
   return parts.join(", ") || "nothing";
 }
 
-/** Every part and capability the planned checks name: what the deployment may prepare up front. */
-function wantsOf<Env>(plan: Plan<Env>): { parts: string[]; capabilities: string[] } {
-  const parts = new Set<string>();
+/** How many planned checks name each part, and every capability they need: what the deployment may prepare up front. */
+function wantsOf<Env>(plan: Plan<Env>): NonNullable<SetupContext["wants"]> {
+  const parts: Record<string, number> = {};
   const capabilities = new Set<string>();
   for (const { spec } of plan.checks) {
-    for (const name of [...(spec.touches?.observes ?? []), ...(spec.touches?.disturbs ?? [])]) parts.add(name);
+    for (const name of new Set([...(spec.touches?.observes ?? []), ...(spec.touches?.disturbs ?? [])])) parts[name] = (parts[name] ?? 0) + 1;
     for (const capability of spec.requires?.capabilities ?? []) capabilities.add(capability);
   }
-  return { parts: [...parts], capabilities: [...capabilities] };
+  return { parts, capabilities: [...capabilities] };
 }
 
 function safeParts(env: RunEnvironment) {

@@ -29,8 +29,8 @@ export interface SetupContext {
   runId: string;
   signal: AbortSignal;
   progress(message: string): void;
-  /** Every part and capability the planned checks name: what the deployment can prepare at once. */
-  wants?: { parts: string[]; capabilities: string[] };
+  /** How many planned checks name each part, and the capabilities they need: what the deployment can prepare at once. */
+  wants?: { parts: Record<string, number>; capabilities: string[] };
 }
 
 export interface EnvironmentProvider<Env extends RunEnvironment> {

@@ -5,12 +5,8 @@ import { commandIO, type CommandContext } from "../io.js";
 import { collect, parseDuration, parseRefFaults, parseLayer, parsePositiveInt, parsePositiveNumber } from "../options.js";
 import { DEFAULT_ARTIFACTS_DIR, runAction } from "../run-action.js";
 
-/**
- * Four checks disturb one run agent each (re-creation, underlay cut, stop, tunnel loss): with four
- * agents none waits for another's agent, and the tunnel-loss check always gets one that was never
- * restored from a checkpoint.
- */
-export const DEFAULT_AGENTS = 4;
+/** Run agents: checks watch them as a whole (each check that disturbs an agent gets a spare of its own). */
+export const DEFAULT_AGENTS = 3;
 
 export interface RunFlags {
   phase: Phase | "all";
@@ -42,7 +38,7 @@ export function runCommand(context: CommandContext): Command {
     .addOption(new Option("--phase <phase>", "checks of one phase").choices(["connectivity", "observability", "all"]).default("all"))
     .option("--layer <n>", "observability layer 0-3 (repeatable)", parseLayer, [])
     .option("--check <glob>", "check id or glob, `!glob` excludes (repeatable)", collect, [])
-    .option("--agents <n>", `number of agents (default ${DEFAULT_AGENTS}: one for each check that disturbs an agent, so none waits for another)`, parsePositiveInt, DEFAULT_AGENTS)
+    .option("--agents <n>", `number of run agents, which checks watch (default ${DEFAULT_AGENTS}); the run adds one spare agent per check that disturbs an agent`, parsePositiveInt, DEFAULT_AGENTS)
     .option("--keep-containers", "leave the deployment running after the run", false)
     .option("--junit <file>", "write a JUnit XML report")
     .option("--json <file>", "write a JSON report")
