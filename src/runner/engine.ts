@@ -281,7 +281,9 @@ class SuiteRun<Env extends RunEnvironment> {
     } catch (error) {
       thrown = { error };
       // Let a stopped check undo its faults (its finally blocks) before its parts are lent again.
-      await Promise.race([running.then(() => undefined, () => undefined), pause(this.limits.settleMs)]);
+      const settled = new AbortController();
+      await Promise.race([running.then(() => undefined, () => undefined), pause(this.limits.settleMs, settled.signal).catch(() => undefined)]);
+      settled.abort();
     } finally {
       clearTimeout(timer);
       stop.removeEventListener("abort", onStop);
