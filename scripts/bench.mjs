@@ -129,7 +129,7 @@ function criticalChain(report, setupMs) {
   while (current) {
     links.unshift({ id: current.id, ms: current.to - current.from });
     const start = current.from;
-    current = spans.filter((x) => x.to <= start + 50 && x !== current).reduce((a, b) => (b.to > (a?.to ?? -1) ? b : a), undefined);
+    current = spans.filter((x) => x.to <= start + 50 && x.from < start).reduce((a, b) => (b.to > (a?.to ?? -1) ? b : a), undefined);
   }
   const busy = spans.reduce((n, x) => n + (x.to - x.from), 0);
   const first = Math.min(...spans.map((x) => x.from));

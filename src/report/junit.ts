@@ -34,7 +34,7 @@ export function buildJUnitXml(unmasked: RunSummary): string {
       .testSuite()
       .name(first.classname)
       .timestamp(first.startedAt)
-      .time(seconds(results.reduce((total, r) => total + r.durationMs, 0)));
+      .time(seconds(span(results)));
     for (const [name, value] of Object.entries(suiteProperties(summary))) suite.property(name, value);
     for (const result of results) addTestCase(suite.testCase(), result, summary.repeat);
   }
@@ -51,8 +51,17 @@ function suiteProperties(summary: RunSummary): Record<string, string> {
   };
 }
 
+/** A suite's wall time: its checks may have run at the same time. */
+function span(results: CheckResult[]): number {
+  const starts = results.map((r) => Date.parse(r.startedAt));
+  return Math.max(...results.map((r, i) => starts[i]! + r.durationMs)) - Math.min(...starts);
+}
+
 function addTestCase(testCase: TestCase, result: CheckResult, repeat: number): void {
   testCase.className(result.classname).name(resultName(result, repeat)).time(seconds(result.durationMs));
+  // Checks run at the same time: each keeps its own start, and the spare agent it was lent.
+  testCase.property("started-at", result.startedAt);
+  for (const [pool, member] of Object.entries(result.lent ?? {})) testCase.property(`lent.${pool}`, member);
   if (result.knownDefect && (result.outcome === "known-defect" || result.outcome === "fixed" || result.failureKind === "fixed-defect")) {
     testCase.property("known-defect.ref", result.knownDefect.ref);
     testCase.property("known-defect.since", result.knownDefect.since);

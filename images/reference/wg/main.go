@@ -75,10 +75,18 @@ func listenUnix(path string) (net.Listener, error) {
 		return nil, err
 	}
 	_ = os.Remove(path) // a stale socket from a previous run would make Listen fail
-	l, err := net.Listen("unix", path)
+	// Listen under a temporary name and rename: the path appears only once it accepts connections
+	// (between bind and listen a connect is refused, and the agent waits for the path to appear).
+	tmp := path + ".tmp"
+	_ = os.Remove(tmp)
+	l, err := net.Listen("unix", tmp)
 	if err != nil {
 		return nil, err
 	}
-	_ = os.Chmod(path, 0o600)
+	_ = os.Chmod(tmp, 0o600)
+	if err := os.Rename(tmp, path); err != nil {
+		l.Close()
+		return nil, err
+	}
 	return l, nil
 }
