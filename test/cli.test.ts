@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
-import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -24,6 +24,11 @@ after(async () => {
 /** Spawns `node script args` in the test's folder; `onStderr` may react to output (e.g. send a signal). */
 function spawnCli(script: string, args: string[], env: Record<string, string> = {}, onStderr?: (text: string, kill: (s: NodeJS.Signals) => void) => void): Promise<Spawned> {
   return spawn(script, args, { cwd: dir, env, onStderr });
+}
+
+/** The check rows of an HTML report: [element id, outcome]. */
+function pageRows(page: string): string[][] {
+  return [...page.matchAll(/<details class="check" id="([^"]+)" data-outcome="([^"]+)">/g)].map((m) => [m[1]!, m[2]!]);
 }
 
 function assertOneLineError(result: Spawned, pattern: RegExp): void {
@@ -73,41 +78,56 @@ describe("CLI usage errors (bin/coral-e2e.js, no Docker)", () => {
 });
 
 describe("CLI runs over a fake deployment", () => {
-  it("exits 0 when all pass, writes JUnit, JSON and the artifacts, masks secrets", async () => {
+  it("exits 0 when all pass, writes JUnit, JSON, HTML and the artifacts, masks secrets", async () => {
     const junit = join(dir, "pass", "junit.xml");
     const json = join(dir, "pass", "report.json");
-    const result = await spawnCli(FAKE_CLI, ["run", "--junit", junit, "--json", json, "--artifacts", join(dir, "pass", "artifacts")]);
+    const html = join(dir, "pass", "report.html");
+    const result = await spawnCli(FAKE_CLI, ["run", "--junit", junit, "--json", json, "--html", html, "--artifacts", join(dir, "pass", "artifacts")]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^PASSED: 4 passed, 0 failed/m);
     const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(await readFile(junit, "utf8"));
     assert.equal(parsed.testsuites.tests, "4");
     assert.equal(JSON.parse(await readFile(json, "utf8")).status, "passed");
-    assert.deepEqual((await readdir(join(dir, "pass", "artifacts", FAKE_RUN_ID))).sort(), ["junit.xml", "logs", "report.json"]);
-    for (const text of [result.stdout, await readFile(json, "utf8"), await readFile(junit, "utf8")]) assert.ok(!text.includes(FAKE_SECRET));
+    const page = await readFile(html, "utf8");
+    assert.match(page, /^<!doctype html>/);
+    assert.equal(pageRows(page).length, 4);
+    assert.deepEqual((await readdir(join(dir, "pass", "artifacts", FAKE_RUN_ID))).sort(), ["junit.xml", "logs", "report.html", "report.json"]);
+    assert.equal(await readFile(join(dir, "pass", "artifacts", FAKE_RUN_ID, "report.html"), "utf8"), page);
+    for (const text of [result.stdout, await readFile(json, "utf8"), await readFile(junit, "utf8"), page]) assert.ok(!text.includes(FAKE_SECRET));
   });
 
-  it("exits 1 when a check fails", async () => {
-    const result = await spawnCli(FAKE_CLI, ["run", "--artifacts", join(dir, "fail")], { FAKE_SCENARIO: "fail" });
+  it("exits 1 when a check fails, and the page shows the failure", async () => {
+    const html = join(dir, "fail", "report.html");
+    const result = await spawnCli(FAKE_CLI, ["run", "--html", html, "--artifacts", join(dir, "fail")], { FAKE_SCENARIO: "fail" });
     assert.equal(result.code, 1);
     assert.match(result.stdout, /✘ FAIL +discovery\/register/);
+    const page = await readFile(html, "utf8");
+    assert.ok(pageRows(page).some(([id, outcome]) => id === "check-discovery-register" && outcome === "failed"));
+    assert.match(page, /<span class="status s-failed">FAILED<\/span>/);
   });
 
-  it("exits 3 with one error line when the environment cannot host the run, and still writes JUnit", async () => {
+  it("exits 3 with one error line when the environment cannot host the run, and still writes JUnit and HTML", async () => {
     const junit = join(dir, "env", "junit.xml");
-    const result = await spawnCli(FAKE_CLI, ["run", "--junit", junit, "--artifacts", join(dir, "env")], { FAKE_SCENARIO: "env-error" });
+    const html = join(dir, "env", "report.html");
+    const result = await spawnCli(FAKE_CLI, ["run", "--junit", junit, "--html", html, "--artifacts", join(dir, "env")], { FAKE_SCENARIO: "env-error" });
     assert.equal(result.code, 3);
     assert.match(result.stderr, /^error: deployment failed: Docker is not reachable/m);
     const xml = await readFile(junit, "utf8");
     assert.match(xml, /<testcase classname="setup" name="setup"/);
     assert.match(xml, /<failure message="deployment failed: Docker is not reachable/);
+    const page = await readFile(html, "utf8");
+    assert.deepEqual(pageRows(page)[0], ["check-setup", "failed"]);
+    assert.match(page, /deployment failed: Docker is not reachable/);
+    assert.match(page, /<b>discovery<\/b> <code>coral-e2e-abc123-discovery<\/code> <span class="state st-bad">exited \(2\)<\/span>/, "the containers setup left");
   });
 
   it("on SIGINT stops the check, writes reports, tears down and exits 130", async () => {
     const junit = join(dir, "int", "junit.xml");
     const json = join(dir, "int", "report.json");
+    const html = join(dir, "int", "report.html");
     const teardownFile = join(dir, "int-teardown.txt");
     let sent = false;
-    const result = await spawnCli(FAKE_CLI, ["run", "--junit", junit, "--json", json, "--artifacts", join(dir, "int")], { FAKE_SCENARIO: "slow", FAKE_TEARDOWN_FILE: teardownFile }, (stderr, kill) => {
+    const result = await spawnCli(FAKE_CLI, ["run", "--junit", junit, "--json", json, "--html", html, "--artifacts", join(dir, "int")], { FAKE_SCENARIO: "slow", FAKE_TEARDOWN_FILE: teardownFile }, (stderr, kill) => {
       if (!sent && stderr.includes("CHECK-RUNNING")) {
         sent = true;
         kill("SIGINT");
@@ -122,6 +142,19 @@ describe("CLI runs over a fake deployment", () => {
     assert.match(byId.get("mesh/slow")!.message, /^interrupted \(SIGINT\) after /);
     assert.equal(byId.get("mesh/after")!.message, "not run: interrupted (SIGINT)");
     assert.match(await readFile(junit, "utf8"), /<skipped message="interrupted \(SIGINT\) after/);
+    const page = await readFile(html, "utf8");
+    assert.match(page, /<span class="status s-interrupted">INTERRUPTED<\/span>/);
+    assert.match(page, /<b>stopped: interrupted \(SIGINT\)<\/b>/);
+    assert.deepEqual(pageRows(page), [["check-discovery-health", "passed"], ["check-discovery-register", "passed"], ["check-mesh-slow", "skipped"], ["check-mesh-after", "skipped"]]);
+  });
+
+  it("on --timeout stops the run, writes every report (HTML too) and exits 1", async () => {
+    const html = join(dir, "timeout", "report.html");
+    const result = await spawnCli(FAKE_CLI, ["run", "--timeout", "1s", "--html", html, "--artifacts", join(dir, "timeout")], { FAKE_SCENARIO: "slow" });
+    assert.equal(result.code, 1, result.stderr);
+    const page = await readFile(html, "utf8");
+    assert.match(page, /<b>stopped: run timeout of 1s reached<\/b>/);
+    assert.ok(pageRows(page).some(([id, outcome]) => id === "check-mesh-slow" && outcome === "failed"));
   });
 
   it("exits at once on a second SIGINT while teardown hangs, reports already written", async () => {
@@ -139,6 +172,57 @@ describe("CLI runs over a fake deployment", () => {
     assert.equal(result.code, 130, result.stderr);
     assert.match(result.stderr, /SIGINT again: exiting now/);
     assert.equal(JSON.parse(await readFile(json, "utf8")).status, "interrupted");
+  });
+});
+
+describe("coral-e2e report: a saved JSON report rendered again", () => {
+  let json: string;
+  before(async () => {
+    json = join(dir, "saved", "report.json");
+    const run = await spawnCli(FAKE_CLI, ["run", "--json", json, "--artifacts", join(dir, "saved")], { FAKE_SCENARIO: "fail" });
+    assert.equal(run.code, 1, run.stderr);
+  });
+
+  it("writes the page and JUnit the run itself wrote", async () => {
+    const html = join(dir, "again", "report.html");
+    const junit = join(dir, "again", "junit.xml");
+    const result = await spawnCli(BIN, ["report", "--html", html, "--junit", junit, json]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, new RegExp(`^wrote .*report.html \\(run ${FAKE_RUN_ID}, failed\\)$`, "m"));
+    const artifacts = join(dir, "saved", FAKE_RUN_ID);
+    assert.equal(await readFile(html, "utf8"), await readFile(join(artifacts, "report.html"), "utf8"));
+    assert.equal(await readFile(junit, "utf8"), await readFile(join(artifacts, "junit.xml"), "utf8"));
+  });
+
+  it("reads a report@1", async () => {
+    const old = JSON.parse(await readFile(json, "utf8"));
+    old.format = "coral-e2e/report@1";
+    delete old.timeline;
+    delete old.containers;
+    const path = join(dir, "old.json");
+    await writeFile(path, JSON.stringify(old));
+    const html = join(dir, "old.html");
+    const result = await spawnCli(BIN, ["report", "--html", html, path]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(pageRows(await readFile(html, "utf8")).length, 4);
+  });
+
+  it("refuses a bad file or an unknown format with one line and exit 2, writing nothing", async () => {
+    await writeFile(join(dir, "garbage.json"), "<html>not json\n at all");
+    await writeFile(join(dir, "future.json"), JSON.stringify({ format: "coral-e2e/report@3", runId: "x" }));
+    const cases: Array<[string[], RegExp]> = [
+      [["report", "--html", "out.html", "missing.json"], /^error: cannot read missing\.json: no such file$/],
+      [["report", "--html", "out.html", "garbage.json"], /^error: garbage\.json: not JSON \(/],
+      [["report", "--html", "out.html", "future.json"], /^error: future\.json: not a coral-e2e report this version reads: format "coral-e2e\/report@3" \(expected coral-e2e\/report@2 or coral-e2e\/report@1\)$/],
+      [["report", "garbage.json"], /^error: nothing to write: pass --html FILE and\/or --junit FILE$/],
+      [["report", "--html", "out.html"], /^error: missing required argument 'report\.json'$/],
+    ];
+    for (const [args, pattern] of cases) {
+      const result = await spawnCli(BIN, args);
+      assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+      assertOneLineError(result, pattern);
+    }
+    await assert.rejects(readFile(join(dir, "out.html")), /ENOENT/);
   });
 });
 

@@ -1,5 +1,5 @@
-// Ctrl-C in the middle of a real run: exit 130, reports written, and nothing of the run left in
-// Docker (checked by the run's label).
+// Ctrl-C in the middle of a real run: exit 130, reports written (the HTML page with the deployment's
+// milestones too), and nothing of the run left in Docker (checked by the run's label).
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,8 +13,9 @@ test("SIGINT during a run on the reference images leaves nothing behind", async 
   const dir = await mkdtemp(join(tmpdir(), "coral-e2e-sigint-"));
   try {
     const junit = join(dir, "report.xml");
+    const html = join(dir, "report.html");
     let sent = false;
-    const result = await spawnCli(BIN, ["run", "--images", "reference", "--agents", "1", "--check", "heartbeat/stopped-agent-degraded", "--check", "registration/agents-listed", "--junit", junit, "--artifacts", join(dir, "a")], {
+    const result = await spawnCli(BIN, ["run", "--images", "reference", "--agents", "1", "--check", "heartbeat/stopped-agent-degraded", "--check", "registration/agents-listed", "--junit", junit, "--html", html, "--artifacts", join(dir, "a")], {
       cwd: dir,
       guardMs: 180_000,
       onStdout: (text, kill) => {
@@ -30,6 +31,12 @@ test("SIGINT during a run on the reference images leaves nothing behind", async 
     const xml = await readFile(junit, "utf8");
     const runId = /name="run\.id" value="([^"]+)"/.exec(xml)?.[1];
     assert.ok(runId, "the JUnit report names the run");
+    const page = await readFile(html, "utf8");
+    assert.match(page, /<span class="status s-interrupted">INTERRUPTED<\/span>/);
+    assert.match(page, /<details class="check" id="check-registration-agents-listed" data-outcome="passed">/);
+    for (const milestone of ["discovery healthy", "colony registered", "agents listed"]) {
+      assert.ok(page.includes(`<span class="name">${milestone}</span>`), `the page marks "${milestone}"`);
+    }
     const docker = new DockerClient();
     const filters = JSON.stringify({ label: [`${RUN_LABEL}=${runId}`] });
     assert.deepEqual(await docker.api.listContainers({ all: true, filters }), []);

@@ -164,7 +164,7 @@ describe("JSON report", () => {
     const text = await readFile(path, "utf8");
     for (const secret of [PSK, JWT, REGISTERED_TOKEN]) assert.ok(!text.includes(secret), `JSON leaks ${secret}`);
     const report = JSON.parse(text);
-    assert.equal(report.format, "coral-e2e/report@1");
+    assert.equal(report.format, "coral-e2e/report@2");
     assert.equal(report.runId, summary.runId);
     assert.deepEqual(report.counts, { total: 7, passed: 1, failed: 2, skipped: 2, knownDefect: 1, fixed: 1 });
     const byId = new Map<string, { outcome: string; message?: string; seen?: unknown }>(report.results.map((r: { id: string }) => [r.id, r]));

@@ -7,6 +7,7 @@ import { cleanCommand } from "./commands/clean.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { imagesCommand } from "./commands/images.js";
 import { listCommand } from "./commands/list.js";
+import { reportCommand } from "./commands/report.js";
 import { runCommand } from "./commands/run.js";
 import { defaultDeps, type CliDeps } from "./deps.js";
 import { EXIT, exitCodeForError } from "./exit-codes.js";
@@ -42,7 +43,7 @@ export function buildProgram(context: CommandContext): Command {
       // commander puts "(Did you mean …?)" on a second line; keep the error to one line.
       outputError: (text, write) => write(`${text.trimEnd().replace(/\s*\n\s*/g, " ")}\n`),
     });
-  for (const make of [runCommand, listCommand, doctorCommand, cleanCommand, imagesCommand]) {
+  for (const make of [runCommand, reportCommand, listCommand, doctorCommand, cleanCommand, imagesCommand]) {
     program.addCommand(make(context).copyInheritedSettings(program));
   }
   return program;

@@ -3,6 +3,7 @@
 // engine, and turn its status into the exit code.
 import { join } from "node:path";
 import { ArtifactStore } from "../report/artifacts.js";
+import { HtmlReporter } from "../report/html.js";
 import { JsonReporter } from "../report/json.js";
 import { JUnitReporter } from "../report/junit.js";
 import { ReporterMultiplexer } from "../report/multiplexer.js";
@@ -81,12 +82,14 @@ export async function runAction(flags: RunFlags, io: CommandIO, deps: CliDeps): 
 function reportersFor(flags: RunFlags, io: CommandIO, deps: CliDeps, artifactsDir: string): Reporter[] {
   const reporters: Reporter[] = [
     new TerminalReporter({ out: io.stdout, err: io.stderr, chalk: io.chalk, interactive: isInteractive(deps), verbose: io.verbose, debug: io.debug }),
-    // The artifacts folder always holds both reports, so it is complete on its own.
+    // The artifacts folder always holds every report, so it is complete on its own.
     new JsonReporter(join(artifactsDir, "report.json"), "artifacts-json"),
     new JUnitReporter(join(artifactsDir, "junit.xml")),
+    new HtmlReporter(join(artifactsDir, "report.html"), "artifacts-html"),
   ];
   if (flags.junit) reporters.push(new JUnitReporter(flags.junit));
   if (flags.json) reporters.push(new JsonReporter(flags.json));
+  if (flags.html) reporters.push(new HtmlReporter(flags.html));
   return reporters;
 }
 

@@ -19,6 +19,8 @@ export const OUTCOME_LABEL: Record<Outcome, string> = {
   fixed: "FIXED",
 };
 
+export const OUTCOME_SYMBOL: Record<Outcome, string> = { passed: "✔", failed: "✘", skipped: "○", "known-defect": "◆", fixed: "★" };
+
 export function formatCounts(counts: OutcomeCounts): string {
   return `${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.knownDefect} known-defect, ${counts.fixed} fixed`;
 }
@@ -28,7 +30,8 @@ export function resultName(result: Pick<CheckResult, "id" | "repetition">, repea
   return repeat > 1 ? `${result.id} [${result.repetition}/${repeat}]` : result.id;
 }
 
-function at(ms: number): string {
+/** "+1.23s": a moment since the check started. */
+export function at(ms: number): string {
   return `+${(ms / 1000).toFixed(2)}s`;
 }
 

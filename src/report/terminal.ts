@@ -7,7 +7,7 @@ import type { ChalkInstance } from "chalk";
 import ora, { type Ora } from "ora";
 import type { Reporter } from "../runner/reporter.js";
 import type { CheckInfo, CheckResult, Outcome, RunStartInfo, RunSummary } from "../runner/results.js";
-import { OUTCOME_LABEL, detailSections, formatCounts, formatDuration, resultName } from "./format.js";
+import { OUTCOME_LABEL, OUTCOME_SYMBOL as SYMBOL, detailSections, formatCounts, formatDuration, resultName } from "./format.js";
 import { maskSecrets } from "./secrets.js";
 
 export interface TerminalOptions {
@@ -20,7 +20,6 @@ export interface TerminalOptions {
   debug?: boolean;
 }
 
-const SYMBOL: Record<Outcome, string> = { passed: "✔", failed: "✘", skipped: "○", "known-defect": "◆", fixed: "★" };
 const NOT_RUN = "not run: ";
 
 export class TerminalReporter implements Reporter {

@@ -11,7 +11,7 @@ import { CheckRecorder, createCheckContext } from "./context.js";
 import { toJsonSafe } from "../util/describe.js";
 import type { ContainerEvidence, EnvironmentProvider, RunEnvironment, SetupContext } from "./environment.js";
 import { DeadlineError, EnvironmentError, InterruptError, RunTimeoutError, formatSeconds } from "./errors.js";
-import { discardEvidence, logExcerpt, type EvidenceStore } from "./evidence.js";
+import { containerSnapshot, discardEvidence, logExcerpt, type EvidenceStore } from "./evidence.js";
 import { CORAL_VERSION_PROPERTY, applyKnownDefect, type KnownDefectPolicy } from "./known-defects.js";
 import type { Plan, PlannedCheck } from "./plan.js";
 import { Scheduler } from "./scheduler.js";
@@ -23,6 +23,7 @@ import {
   isFailing,
   type CheckInfo,
   type CheckResult,
+  type ContainerSnapshot,
   type RunStatus,
   type RunSummary,
   type Timeline,
@@ -74,6 +75,8 @@ class SuiteRun<Env extends RunEnvironment> {
   private readonly results: CheckResult[] = [];
   private properties: Record<string, string> = {};
   private readonly timeline: Timeline = { milestones: [], faults: [] };
+  /** Every container at the end of each repetition (or of a failed setup), for the reports. */
+  private readonly containers: ContainerSnapshot[] = [];
   private environmentFailed = false;
   private failFastCause?: string;
   private readonly startedAt = Date.now();
@@ -214,6 +217,7 @@ class SuiteRun<Env extends RunEnvironment> {
         durationMs: Date.now() - started,
       };
       const containers = await this.bounded(this.options.provider.setupEvidence(this.options.runId), []);
+      this.containers.push(...containers.map((c) => containerSnapshot(c, repetition)));
       await this.attachEvidence(result, containers);
       await this.record(result);
     }
@@ -336,6 +340,7 @@ class SuiteRun<Env extends RunEnvironment> {
   private async saveBundle(repetition: number, snapshot: () => Promise<ContainerEvidence[]>): Promise<void> {
     this.progress("collecting container logs");
     const containers = await this.bounded(snapshot(), []);
+    this.containers.push(...containers.map((c) => containerSnapshot(c, repetition)));
     await this.evidence.saveBundle(repetition, containers).catch(() => undefined);
   }
 
@@ -359,6 +364,7 @@ class SuiteRun<Env extends RunEnvironment> {
       flakiness: this.repeat > 1 ? flakinessOf(this.results) : [],
       artifactsDir: this.evidence.dir,
       timeline: this.timeline,
+      containers: this.containers,
     };
   }
 

@@ -79,6 +79,15 @@ export interface Milestone {
   at: string; // ISO
 }
 
+/** A container of the run as it was at the end of a repetition (or when its setup failed). */
+export interface ContainerSnapshot {
+  name: string;
+  role: string; // "colony", "agent-0", "discovery", …
+  state: string; // "running", "exited (1)", "paused", …
+  repetition: number;
+  logTail: string; // the last lines of its log, ANSI stripped
+}
+
 export interface Timeline {
   milestones: Milestone[];
   faults: FaultWindow[];
@@ -159,6 +168,8 @@ export interface RunSummary {
   artifactsDir?: string;
   /** Milestones of each deployment and the faults the run injected, for the timeline. */
   timeline?: Timeline;
+  /** Every container's state and log tail at the end of each repetition (absent after an interrupt). */
+  containers?: ContainerSnapshot[];
 }
 
 /** A result that makes the run fail. */

@@ -16,6 +16,7 @@ export interface RunFlags {
   keepContainers: boolean;
   junit?: string;
   json?: string;
+  html?: string;
   artifacts: string;
   images?: "reference";
   colonyImage?: string;
@@ -42,6 +43,7 @@ export function runCommand(context: CommandContext): Command {
     .option("--keep-containers", "leave the deployment running after the run", false)
     .option("--junit <file>", "write a JUnit XML report")
     .option("--json <file>", "write a JSON report")
+    .option("--html <file>", "write a self-contained HTML timeline of the run")
     .addOption(new Option("--artifacts <dir>", "folder for evidence and logs").default(DEFAULT_ARTIFACTS_DIR).env("CORAL_E2E_ARTIFACTS"))
     .addOption(new Option("--images <preset>", "image preset for every role").choices(["reference"]))
     .addOption(new Option("--colony-image <ref>", "colony image (overrides --images)").env("CORAL_E2E_COLONY_IMAGE"))
