@@ -6,7 +6,7 @@
 // interrupt) before the final teardown, so a second Ctrl-C during teardown cannot lose them.
 import { runAs } from "./acting-check.js";
 import { CheckFailure, CheckSkipped, type CheckSpec } from "./check.js";
-import { NO_PARTS, resolveClaims, undeclaredActions, withLent } from "./claims.js";
+import { NO_PARTS, type PartsModel, resolveClaims, undeclaredActions, withLent } from "./claims.js";
 import { CheckRecorder, createCheckContext } from "./context.js";
 import { toJsonSafe } from "../util/describe.js";
 import type { ContainerEvidence, EnvironmentProvider, RunEnvironment, SetupContext } from "./environment.js";
@@ -58,6 +58,16 @@ export interface EngineOptions<Env extends RunEnvironment> {
   /** --no-known-defects sets honour false; --strict-defects sets strict. */
   knownDefects?: { honour?: boolean; strict?: boolean };
   limits?: Partial<EngineLimits>;
+}
+
+/** One check's run: what it is, where, and the members it was lent; `stop` ends it early (--fail-fast, interrupt). */
+interface CheckRun<Env> {
+  planned: PlannedCheck<Env>;
+  env: Env;
+  repetition: number;
+  lent: Record<string, string>;
+  stop: AbortSignal;
+  model: PartsModel;
 }
 
 /** Runs the plan and returns the summary; never throws for anything a check or the provider does. */
@@ -153,7 +163,7 @@ class SuiteRun<Env extends RunEnvironment> {
           return (notRun && `not run: ${notRun}`) || dependencySkip(planned.info, finished);
         },
         skipped: (planned, reason) => skipped(planned.info, repetition, reason),
-        run: (planned, lent) => this.runPlanned(planned, env, repetition, lent, stop.signal, model),
+        run: (planned, lent) => this.runPlanned({ planned, env, repetition, lent, stop: stop.signal, model }),
         emit: (result) => this.record(result),
         finished: (result) => {
           this.emitSync(() => this.reporter.onCheckFinish?.(result));
@@ -230,15 +240,8 @@ class SuiteRun<Env extends RunEnvironment> {
     await this.emit(() => this.reporter.onCheckEnd?.(result));
   }
 
-  private async runPlanned(
-    planned: PlannedCheck<Env>,
-    env: Env,
-    repetition: number,
-    lent: Record<string, string>,
-    stop: AbortSignal,
-    model: ReturnType<typeof safeParts>,
-  ): Promise<CheckResult> {
-    const { info, spec } = planned;
+  private async runPlanned(run: CheckRun<Env>): Promise<CheckResult> {
+    const { planned: { info, spec }, env, repetition, lent } = run;
     this.emitSync(() => this.reporter.onCheckStart?.(info, repetition, lent));
     const started = Date.now();
     if (spec.requires) {
@@ -250,18 +253,11 @@ class SuiteRun<Env extends RunEnvironment> {
         return this.withEvidence(env, result);
       }
     }
-    return runAs(info.id, () => this.runCheck(info, spec, env, repetition, lent, stop, model));
+    return runAs(info.id, () => this.runCheck(run));
   }
 
-  private async runCheck(
-    info: CheckInfo,
-    spec: CheckSpec<Env>,
-    env: Env,
-    repetition: number,
-    lent: Record<string, string>,
-    stop: AbortSignal,
-    model: ReturnType<typeof safeParts>,
-  ): Promise<CheckResult> {
+  private async runCheck(run: CheckRun<Env>): Promise<CheckResult> {
+    const { planned: { info, spec }, env, repetition, lent, stop, model } = run;
     const started = Date.now();
     const timeoutMs = spec.timeoutMs * this.scale;
     const recorder = new CheckRecorder(started);
@@ -469,7 +465,7 @@ function wantsOf<Env>(plan: Plan<Env>): NonNullable<SetupContext["wants"]> {
   return { parts, capabilities: [...capabilities] };
 }
 
-function safeParts(env: RunEnvironment) {
+function safeParts(env: RunEnvironment): PartsModel {
   try {
     return env.parts?.() ?? NO_PARTS;
   } catch {
