@@ -1,6 +1,8 @@
-// The ordered check modules: discovery → WireGuard → registration → heartbeat and reconnection
+// The ordered check modules: the wire schema first (a drifted field named before anything trips
+// over it), then discovery → WireGuard → registration → heartbeat and reconnection
 // (its agent restarts come before any fixture app starts, observability.md §10 #24), then the
-// observability layers (L2 profiling and L3 on their own privileged agent), then Coral's known defects (last: they leave fake peers and a poisoned
+// observability layers (L2 profiling and L3 on their own privileged agent; each layer's wire check
+// after its checks, whose data it holds against the schema), then Coral's known defects (last: they leave fake peers and a poisoned
 // address pool behind), then the closing scan of every log.
 import type { CoralDeployment } from "../src/coral/deployment.js";
 import type { CheckModule } from "../src/runner/check.js";
@@ -14,8 +16,26 @@ import { profiling } from "./profiling.js";
 import { redMetrics } from "./red-metrics.js";
 import { registration } from "./registration.js";
 import { systemMetrics } from "./system-metrics.js";
+import { wireConnectivity, wireL0, wireL1, wireL2, wireL3 } from "./wire.js";
 import { wireguard } from "./wireguard.js";
 
 export type Deployment = CoralDeployment;
 
-export const modules: CheckModule<CoralDeployment>[] = [discovery, wireguard, registration, heartbeat, redMetrics, otlp, systemMetrics, profiling, debug, defects, closing];
+export const modules: CheckModule<CoralDeployment>[] = [
+  wireConnectivity,
+  discovery,
+  wireguard,
+  registration,
+  heartbeat,
+  redMetrics,
+  wireL0,
+  otlp,
+  wireL1,
+  systemMetrics,
+  profiling,
+  wireL2,
+  debug,
+  wireL3,
+  defects,
+  closing,
+];

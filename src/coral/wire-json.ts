@@ -1,6 +1,6 @@
 // Holds a raw Connect JSON answer against a wire schema: every field present must be a field of its
 // message with that field's JSON shape (proto3 JSON mapping as Coral's Go protojson writes it: 64-bit
-// integers as decimal strings, enums as known value names, Timestamps RFC 3339, Durations "1.5s"),
+// integers as decimal strings, enums as known value names (or known numbers), Timestamps RFC 3339, Durations "1.5s"),
 // following nested messages, lists and maps. Each deviation names its path, the expected shape and
 // the value seen. A null counts as absent (JSON parsers read it as the default).
 import { type WireSchema, fieldByJsonKey } from "./wire-schema.js";
@@ -76,8 +76,14 @@ function valueFits(schema: WireSchema, type: ValueType, value: unknown): boolean
       return typeof value === "string" && RFC3339.test(value) && !Number.isNaN(Date.parse(value));
     case "duration":
       return typeof value === "string" && DURATION.test(value);
-    case "enum":
-      return typeof value === "string" && (schema.enums.get(type.typeName)?.values.has(value) ?? false);
+    case "enum": {
+      // A name, or the number of a known value: parsers accept both, and Coral's discovery writes
+      // `nat` as 0 (connectivity.md §2.2). An unknown number is what Go writes for a value it has
+      // and the schema does not.
+      const values = schema.enums.get(type.typeName)?.values;
+      if (typeof value === "number") return [...(values?.values() ?? [])].includes(value);
+      return typeof value === "string" && (values?.has(value) ?? false);
+    }
     case "message":
       return isPlainObject(value);
     case "scalar": {
