@@ -1,9 +1,9 @@
-// The ordered check modules: the wire schema first (a drifted field named before anything trips
-// over it), then discovery → WireGuard → registration → heartbeat and reconnection
-// (its agent restarts come before any fixture app starts, observability.md §10 #24), then the
-// observability layers (L2 profiling and L3 on their own privileged agent; each layer's wire check
-// after its checks, whose data it holds against the schema), then Coral's known defects (last: they leave fake peers and a poisoned
-// address pool behind), then the closing scan of every log.
+// The ordered check modules: the wire schema first (a drifted field is named before anything trips
+// over it), then discovery → WireGuard → registration → heartbeat and reconnection (its agent
+// restarts come before any fixture app starts, observability.md §10 #24), then the observability
+// layers (L2 profiling and L3 on their own privileged agent; each layer's wire check after its
+// checks, whose data it holds against the schema), then Coral's known defects (last: they leave
+// fake peers and a poisoned address pool behind), then the closing scan of every log.
 import type { CoralDeployment } from "../src/coral/deployment.js";
 import type { CheckModule } from "../src/runner/check.js";
 import { closing } from "./closing.js";

@@ -8,6 +8,7 @@
 import { newWireGuardKey, type Check, type Module, type T } from "./support.js";
 import { appOnEbpfAgent, keepBusy } from "./ebpf-support.js";
 import { postRaw } from "../src/coral/clients.js";
+import type { AgentNode } from "../src/coral/nodes.js";
 import { FIXTURES } from "../src/coral/settings.js";
 import { checkWireJson, summariseDeviations } from "../src/coral/wire-json.js";
 import { CORAL_WIRE_VERSION, coralWireSchema } from "../src/coral/wire-schema.js";
@@ -86,6 +87,19 @@ const SERVICE = {
   agentDebug: "coral.agent.v1.AgentDebugService",
 };
 
+/** A call answered by an agent, named after it. */
+const onAgent = (agent: AgentNode, rpc: string, request: Json, holds?: string[], timeoutMs?: number): RawCall => ({
+  rpc,
+  at: () => agent.url(),
+  who: agent.agentId,
+  request,
+  holds,
+  timeoutMs,
+});
+
+/** ExecuteQuery on the colony's database, as the layer's checks run it. */
+const executeQuery = (t: T, sql: string, maxRows: number): RawCall => ({ rpc: `${SERVICE.colony}/ExecuteQuery`, at: () => t.env.colony.url(), request: { sql, maxRows }, holds: ["rows"] });
+
 const connectivityRpcs: Check = {
   id: "wire/connectivity-rpcs",
   title: "the answers of discovery, the colony and an agent to the connectivity RPCs have Coral's JSON shapes",
@@ -108,7 +122,7 @@ const connectivityRpcs: Check = {
       at: colonyUrl,
       request: { agentId: "coral-e2e-wire", colonyId: `${colony.id}-not`, wireguardPubkey: newWireGuardKey(), version: "coral-e2e" },
     });
-    await wire.call({ rpc: `${SERVICE.agent}/GetRuntimeContext`, at: () => agent.url(), who: agent.agentId, request: {} });
+    await wire.call(onAgent(agent, `${SERVICE.agent}/GetRuntimeContext`, {}));
     wire.verdict();
   },
 };
@@ -124,13 +138,7 @@ const redMetricsRpcs: Check = {
     const { agent } = await t.env.l0Agent();
     const colonyUrl = () => t.env.colony.url();
     const wire = new WireHolder(t);
-    await wire.call({
-      rpc: `${SERVICE.agent}/QueryEbpfMetrics`,
-      at: () => agent.url(),
-      who: agent.agentId,
-      request: { serviceNames: [RED_APP], metricTypes: ["EBPF_METRIC_TYPE_HTTP"], maxRecords: 1000 },
-      holds: ["httpMetrics"],
-    });
+    await wire.call(onAgent(agent, `${SERVICE.agent}/QueryEbpfMetrics`, { serviceNames: [RED_APP], metricTypes: ["EBPF_METRIC_TYPE_HTTP"], maxRecords: 1000 }, ["httpMetrics"]));
     await wire.call({ rpc: `${SERVICE.colony}/QueryUnifiedMetrics`, at: colonyUrl, request: { service: RED_APP, timeRange: "10m" }, holds: ["httpMetrics"] });
     await wire.call({ rpc: `${SERVICE.colony}/ListServices`, at: colonyUrl, request: { timeRange: "10m" }, holds: ["services"] });
     await wire.call({ rpc: `${SERVICE.colony}/QueryUnifiedTraces`, at: colonyUrl, request: { service: RED_APP, timeRange: "10m", maxTraces: 100 }, holds: ["spans"] });
@@ -143,17 +151,10 @@ const otlpRpcs: Check = {
   title: "the answers to the L1 RPCs (agent telemetry, colony summaries and queries) have Coral's JSON shapes",
   timeoutMs: 90_000,
   async run(t) {
-    const agent = t.env.agents[0]!;
-    const colonyUrl = () => t.env.colony.url();
     const wire = new WireHolder(t);
-    await wire.call({ rpc: `${SERVICE.agent}/QueryTelemetry`, at: () => agent.url(), who: agent.agentId, request: { maxRecords: 1000 }, holds: ["spans"] });
-    await wire.call({
-      rpc: `${SERVICE.colony}/ExecuteQuery`,
-      at: colonyUrl,
-      request: { sql: "SELECT service_name, span_kind, p50_ms, p95_ms, p99_ms, total_spans, error_count FROM otel_summaries LIMIT 5", maxRows: 5 },
-      holds: ["rows"],
-    });
-    await wire.call({ rpc: `${SERVICE.colony}/QueryUnifiedSummary`, at: colonyUrl, request: { timeRange: "10m" }, holds: ["summaries"] });
+    await wire.call(onAgent(t.env.agents[0]!, `${SERVICE.agent}/QueryTelemetry`, { maxRecords: 1000 }, ["spans"]));
+    await wire.call(executeQuery(t, "SELECT service_name, span_kind, p50_ms, p95_ms, p99_ms, total_spans, error_count FROM otel_summaries LIMIT 5", 5));
+    await wire.call({ rpc: `${SERVICE.colony}/QueryUnifiedSummary`, at: () => t.env.colony.url(), request: { timeRange: "10m" }, holds: ["summaries"] });
     wire.verdict();
   },
 };
@@ -163,15 +164,9 @@ const systemMetricsRpcs: Check = {
   title: "the answers to the L2 host-metrics RPCs (agent system metrics, colony summaries) have Coral's JSON shapes",
   timeoutMs: 60_000,
   async run(t) {
-    const agent = t.env.agents[0]!;
     const wire = new WireHolder(t);
-    await wire.call({ rpc: `${SERVICE.agent}/QuerySystemMetrics`, at: () => agent.url(), who: agent.agentId, request: { maxRecords: 100 }, holds: ["metrics"] });
-    await wire.call({
-      rpc: `${SERVICE.colony}/ExecuteQuery`,
-      at: () => t.env.colony.url(),
-      request: { sql: "SELECT agent_id, count(DISTINCT metric_name) FROM system_metrics_summaries GROUP BY agent_id", maxRows: 100 },
-      holds: ["rows"],
-    });
+    await wire.call(onAgent(t.env.agents[0]!, `${SERVICE.agent}/QuerySystemMetrics`, { maxRecords: 100 }, ["metrics"]));
+    await wire.call(executeQuery(t, "SELECT agent_id, count(DISTINCT metric_name) FROM system_metrics_summaries GROUP BY agent_id", 100));
     wire.verdict();
   },
 };
@@ -187,8 +182,8 @@ const profilingRpcs: Check = {
   async run(t) {
     const { agent } = await t.env.ebpfAgent();
     const wire = new WireHolder(t);
-    await wire.call({ rpc: `${SERVICE.agent}/ListServices`, at: () => agent.url(), who: agent.agentId, request: {}, holds: ["services"] });
-    await wire.call({ rpc: `${SERVICE.agentDebug}/QueryCPUProfileSamples`, at: () => agent.url(), who: agent.agentId, request: { serviceName: CPU_APP }, holds: ["samples"] });
+    await wire.call(onAgent(agent, `${SERVICE.agent}/ListServices`, {}, ["services"]));
+    await wire.call(onAgent(agent, `${SERVICE.agentDebug}/QueryCPUProfileSamples`, { serviceName: CPU_APP }, ["samples"]));
     const now = Date.now();
     await wire.call({
       rpc: `${SERVICE.colonyDebug}/QueryHistoricalCPUProfile`,
@@ -224,7 +219,7 @@ const debugRpcs: Check = {
       await load.stop();
     }
     const { agent, app: sdkApp } = await appOnEbpfAgent(t, SDK);
-    await wire.call({ rpc: `${SERVICE.agent}/GetFunctions`, at: () => agent.url(), who: agent.agentId, request: { serviceName: SDK.name }, holds: ["functions"], timeoutMs: 60_000 });
+    await wire.call(onAgent(agent, `${SERVICE.agent}/GetFunctions`, { serviceName: SDK.name }, ["functions"], 60_000));
     await wire.call({ rpc: `${SERVICE.colonyDebug}/QueryFunctions`, at: colonyUrl, request: { serviceName: SDK.name, query: "ProcessPayment", maxResults: 20 }, holds: ["results"] });
     // A session of its own, so every answer holds data: attach, two calls, events, detach, results.
     const attached = await wire.call({
