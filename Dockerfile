@@ -18,5 +18,7 @@ COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY --from=build /src/bin ./bin
+# Coral's wire schema, read at run time by the wire/… checks.
+COPY --from=build /src/proto/wire ./proto/wire
 ENTRYPOINT ["node", "/opt/coral-e2e/bin/coral-e2e.js"]
 CMD ["--help"]

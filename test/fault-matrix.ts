@@ -1,6 +1,7 @@
 // The fault matrix, as data: each row breaks one promise — with a reference-image fault switch or a
 // Docker-level fault injected after setup — and names the checks that must fail (with a message
 // naming the cause) and unrelated checks that must still pass. A new check adds a row.
+import { modules } from "../checks/index.js";
 import { PORTS } from "../src/coral/settings.js";
 import { postRaw } from "../src/coral/clients.js";
 import type { CoralDeployment } from "../src/coral/deployment.js";
@@ -15,6 +16,11 @@ export interface FaultRow {
   failing: Record<string, RegExp>;
   passing: string[];
 }
+
+/** Every connectivity check but the wire module's and the known defects: what an unread drifted field must leave green. */
+const ordinaryConnectivity = modules
+  .filter((m) => m.phase === "connectivity" && m.name !== "wire")
+  .flatMap((m) => m.checks.filter((c) => !c.knownDefect).map((c) => c.id));
 
 export const faultMatrix: FaultRow[] = [
   {
@@ -389,5 +395,33 @@ export const faultMatrix: FaultRow[] = [
     checks: ["red-metrics/agent-instruments-app", "red-metrics/colony-metrics"],
     failing: { "red-metrics/colony-metrics": /QueryUnifiedMetrics\(red-app, 10m\) to list red-app with requestCount > 0/ },
     passing: ["red-metrics/agent-instruments-app"],
+  },
+  // Wire drift: one field no check reads, in another shape. The clients drop it (and record it), every
+  // ordinary check stays green, and the wire check of that phase or layer names the field.
+  {
+    name: "the colony sends ListAgents' execCapabilities as a list (a field no check reads)",
+    refFaults: { colony: "exec-capabilities-list" },
+    checks: ["wire/connectivity-rpcs", ...ordinaryConnectivity],
+    failing: {
+      "wire/connectivity-rpcs": /ListAgents: agents\[0\]\.runtimeContext\.capabilities\.execCapabilities: expected object \(coral\.agent\.v1\.ExecCapabilities\), saw array \["nsenter"\]/,
+    },
+    passing: ordinaryConnectivity,
+  },
+  {
+    name: "the agent sends the totals of its query answers as objects (fields no check reads)",
+    refFaults: { agent: "query-totals-as-objects" },
+    agents: 1,
+    checks: [
+      "red-metrics/agent-instruments-app", "wire/red-metrics-rpcs", "otlp/grpc-ingestion", "wire/otlp-rpcs",
+      "system-metrics/agents-report", "profiling/continuous-agent", "wire/system-metrics-rpcs", "wire/profiling-rpcs", "wire/debug-rpcs",
+    ],
+    failing: {
+      "wire/red-metrics-rpcs": /agent-l0 QueryEbpfMetrics: totalMetrics: expected number \(int32\), saw object \{"value":/,
+      "wire/otlp-rpcs": /agent-0 QueryTelemetry: totalSpans: expected number \(int32\), saw object \{"value":/,
+      "wire/system-metrics-rpcs": /agent-0 QuerySystemMetrics: totalMetrics: expected number \(int32\), saw object \{"value":/,
+      "wire/profiling-rpcs": /agent-ebpf QueryCPUProfileSamples: totalSamples: expected string \(uint64\), saw object \{"value":/,
+      "wire/debug-rpcs": /agent-ebpf GetFunctions: totalFunctions: expected number \(int32\), saw object \{"value":/,
+    },
+    passing: ["red-metrics/agent-instruments-app", "otlp/grpc-ingestion", "system-metrics/agents-report", "profiling/continuous-agent"],
   },
 ];

@@ -1,10 +1,15 @@
 // Typed Connect clients for Coral's servers, from the project's own proto/ (contract §2.1): Connect
 // protocol, JSON, HTTP/1.1 (the colony's :9000 has no HTTP/2; discovery accepts only camelCase
 // JSON). Every call has a timeout of at least 10 s unless the caller passes a shorter one (§6.21).
+// Answers are read leniently: a field whose JSON shape drifted from proto/ is dropped and recorded
+// (lenient-json.ts), so it fails the check that reads it, and `wire/…`, never the whole answer.
 import { type Client, type Interceptor, createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { createNodeHttpClient } from "@connectrpc/connect-node";
+import { type UniversalClientFn, validateReadWriteMaxBytes } from "@connectrpc/connect/protocol";
+import { createTransport } from "@connectrpc/connect/protocol-connect";
 import { deadlineSignal } from "../util/time.js";
-import type { DescService } from "@bufbuild/protobuf";
+import type { DescMessage, DescService } from "@bufbuild/protobuf";
+import { type PrunedField, pruneMalformed } from "./lenient-json.js";
 import { AgentService } from "../../proto/gen/coral/agent/v1/agent_pb.js";
 import { AgentDebugService } from "../../proto/gen/coral/agent/v1/debug_pb.js";
 import { ColonyService } from "../../proto/gen/coral/colony/v1/colony_pb.js";
@@ -19,17 +24,23 @@ export interface RpcRecord {
   baseUrl: string;
   ms: number;
   code: string; // "ok" or the Connect code
+  /** Fields of the answer dropped because their JSON shape was not the declared one. */
+  pruned?: PrunedField[];
 }
 
 /** Receives one record per call: the run's RPC history, for evidence and the benchmark. */
 export type RpcRecorder = (record: RpcRecord) => void;
 
-function recordingInterceptor(baseUrl: string, record?: RpcRecorder): Interceptor {
+/** What the lenient HTTP client dropped, by request (the interceptor and the client see the same headers). */
+type PrunedByRequest = WeakMap<Headers, PrunedField[]>;
+
+function recordingInterceptor(baseUrl: string, prunedBy: PrunedByRequest, record?: RpcRecorder): Interceptor {
   return (next) => async (req) => {
     const started = performance.now();
     try {
       const res = await next(req);
-      record?.({ procedure: req.url.replace(baseUrl, ""), baseUrl, ms: performance.now() - started, code: "ok" });
+      const pruned = prunedBy.get(req.header);
+      record?.({ procedure: req.url.replace(baseUrl, ""), baseUrl, ms: performance.now() - started, code: "ok", ...(pruned ? { pruned } : {}) });
       return res;
     } catch (error) {
       const code = (error as { code?: unknown }).code;
@@ -39,16 +50,52 @@ function recordingInterceptor(baseUrl: string, record?: RpcRecorder): Intercepto
   };
 }
 
+/**
+ * connect-node's HTTP/1.1 client, with every 200 JSON answer of a known method pruned of malformed
+ * fields before Connect decodes it. No compression is asked for, so bodies are plain JSON.
+ */
+function pruningHttpClient(service: DescService, prunedBy: PrunedByRequest): UniversalClientFn {
+  const http = createNodeHttpClient({ httpVersion: "1.1" });
+  const outputs = new Map<string, DescMessage>(service.methods.map((m) => [`${service.typeName}/${m.name}`, m.output]));
+  return async (req) => {
+    const res = await http(req);
+    const output = outputs.get(new URL(req.url).pathname.split("/").slice(-2).join("/"));
+    const json = res.status === 200 && /^application\/json/.test(res.header.get("content-type") ?? "") && !res.header.has("content-encoding");
+    if (!output || !json) return res;
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of res.body) chunks.push(chunk);
+    const text = Buffer.concat(chunks).toString("utf8");
+    let body = text;
+    try {
+      const answer: unknown = JSON.parse(text);
+      const pruned = pruneMalformed(output, answer);
+      if (pruned.length) {
+        prunedBy.set(req.header, pruned);
+        body = JSON.stringify(answer);
+      }
+    } catch {
+      // Not JSON: Connect reports it as it would have.
+    }
+    const header = new Headers(res.header);
+    header.delete("content-length");
+    return { ...res, header, body: (async function* () { yield new TextEncoder().encode(body); })() };
+  };
+}
+
 function client<S extends DescService>(service: S, baseUrl: string, record?: RpcRecorder): Client<S> {
+  const prunedBy: PrunedByRequest = new WeakMap();
   return createClient(
     service,
-    createConnectTransport({
+    createTransport({
       baseUrl,
-      httpVersion: "1.1",
+      httpClient: pruningHttpClient(service, prunedBy),
       useBinaryFormat: false,
       defaultTimeoutMs: RPC_TIMEOUT_MS,
       jsonOptions: { ignoreUnknownFields: true },
-      interceptors: [recordingInterceptor(baseUrl, record)],
+      interceptors: [recordingInterceptor(baseUrl, prunedBy, record)],
+      acceptCompression: [],
+      sendCompression: null,
+      ...validateReadWriteMaxBytes(undefined, undefined, undefined),
     }),
   );
 }

@@ -8,6 +8,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createSocket } from "node:dgram";
 import { createServer, type Server, type ServerResponse } from "node:http";
+import { AgentDebugService } from "../../../../proto/gen/coral/agent/v1/debug_pb.js";
 import {
   AgentService,
   ConnectServiceResponseSchema,
@@ -15,6 +16,8 @@ import {
   ListServicesResponseSchema,
   RuntimeContextResponseSchema,
 } from "../../../../proto/gen/coral/agent/v1/agent_pb.js";
+import { faults } from "../common/faults.js";
+import { type Drift, withDrifts } from "../common/json-drift.js";
 import { log } from "../common/log.js";
 import type { AgentState } from "./agent-state.js";
 import { AGENT_API_PORT, MESH_PING_PORT } from "./config.js";
@@ -82,9 +85,27 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
+/**
+ * Fault query-totals-as-objects: the total counter of each query answer the runner reads per layer
+ * (QueryEbpfMetrics, QueryTelemetry, QuerySystemMetrics, QueryCPUProfileSamples, GetFunctions) goes
+ * out as {"value": n} instead of a number or string; no check reads those totals.
+ */
+function totalsAsObjects(): Drift[] {
+  if (!faults.has("query-totals-as-objects")) return [];
+  const drift = (method: Drift["method"], field: string): Drift => ({ method, rewrite: (answer) => void (answer[field] = { value: answer[field] ?? 0 }) });
+  return [
+    drift(AgentService.method.queryEbpfMetrics, "totalMetrics"),
+    drift(AgentService.method.queryTelemetry, "totalSpans"),
+    drift(AgentService.method.querySystemMetrics, "totalMetrics"),
+    drift(AgentDebugService.method.queryCPUProfileSamples, "totalSamples"),
+    drift(AgentService.method.getFunctions, "totalFunctions"),
+  ];
+}
+
 export async function startAgentApi(state: AgentState, obs: Observability): Promise<void> {
-  const handler = connectNodeAdapter({
-    routes: routes(state, obs),
+  const serviceRoutes = routes(state, obs);
+  const adapter = connectNodeAdapter({
+    routes: serviceRoutes,
     fallback(req, res) {
       if (req.method === "GET" && (req.url ?? "").split("?")[0] === "/status") {
         const response = res as unknown as ServerResponse;
@@ -94,6 +115,7 @@ export async function startAgentApi(state: AgentState, obs: Observability): Prom
       sendText(res as unknown as ServerResponse, 404, "404 page not found\n");
     },
   });
+  const handler = withDrifts(serviceRoutes, totalsAsObjects(), adapter);
   const hosts = state.config.bindAll ? ["0.0.0.0"] : ["127.0.0.1", ...(state.meshIp ? [state.meshIp] : [])];
   for (const host of hosts) {
     const server = createServer(handler);

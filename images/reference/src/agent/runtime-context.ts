@@ -5,6 +5,8 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { existsSync, readFileSync } from "node:fs";
 import { arch, release } from "node:os";
 import {
+  EbpfCollectorKind,
+  ExecMode,
   RuntimeContext,
   RuntimeContextResponseSchema,
   SidecarMode,
@@ -59,11 +61,22 @@ export function detectRuntimeContext(agentId: string, monitorAll: boolean): Runt
   const caps = effectiveCapabilities();
   const linuxCapabilities = Object.fromEntries(Object.entries(CAP_BITS).map(([name, bit]) => [name, hasCapability(bit, caps)]));
   const kernel = release();
+  const sysAdmin = hasCapability(CAP_BITS.capSysAdmin, caps);
+  const sysPtrace = hasCapability(CAP_BITS.capSysPtrace, caps);
+  const nsenter = sysAdmin && sysPtrace;
   return create(RuntimeContextResponseSchema, {
     platform: { os: "linux", arch: goArch[arch()] ?? arch(), osVersion: osVersion(), kernel },
     runtimeType: runtimeType(),
     sidecarMode: SidecarMode.UNKNOWN,
-    capabilities: { canRun: false, canExec: false, canShell: false, canConnect: true, linuxCapabilities },
+    capabilities: {
+      canRun: false,
+      canExec: false,
+      canShell: false,
+      canConnect: true,
+      // An object (§2.5; seen at runtime with SYS_ADMIN + SYS_PTRACE: mode NSENTER and both namespaces).
+      execCapabilities: { mode: nsenter ? ExecMode.NSENTER : ExecMode.NONE, mountNamespaceAccess: nsenter, pidNamespaceAccess: nsenter, hasSysAdmin: sysAdmin, hasSysPtrace: sysPtrace },
+      linuxCapabilities,
+    },
     visibility: { allPids: monitorAll, allContainers: false },
     detectedAt: timestampFromDate(new Date()),
     version: AGENT_VERSION,
@@ -71,8 +84,11 @@ export function detectRuntimeContext(agentId: string, monitorAll: boolean): Runt
       supported: true,
       kernelVersion: kernel,
       btfAvailable: existsSync("/sys/kernel/btf/vmlinux"),
-      // The reference's collectors are perf-event based; they need CAP_SYS_ADMIN or CAP_PERFMON.
-      availableCollectors: hasCapability(CAP_BITS.capSysAdmin, caps) || hasCapability(CAP_BITS.capPerfmon, caps) ? ["EBPF_COLLECTOR_KIND_UPROBE"] : [],
+      // "root", as in Coral, not the capability (observability.md §5.1).
+      capBpf: process.getuid?.() === 0,
+      // Enum values (seen at runtime: SYSCALL_STATS and UPROBE). The reference's collectors are
+      // perf-event based; they need CAP_SYS_ADMIN or CAP_PERFMON.
+      availableCollectors: sysAdmin || hasCapability(CAP_BITS.capPerfmon, caps) ? [EbpfCollectorKind.SYSCALL_STATS, EbpfCollectorKind.UPROBE] : [],
     },
     agentId,
   });

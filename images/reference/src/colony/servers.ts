@@ -8,6 +8,8 @@ import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse }
 import { ColonyService } from "../../../../proto/gen/coral/colony/v1/colony_pb.js";
 import { ColonyDebugService } from "../../../../proto/gen/coral/colony/v1/debug_pb.js";
 import { MeshService } from "../../../../proto/gen/coral/mesh/v1/auth_pb.js";
+import { faults } from "../common/faults.js";
+import { type Drift, withDrifts } from "../common/json-drift.js";
 import { log } from "../common/log.js";
 import type { ApiTokens } from "./api-tokens.js";
 import { colonyServiceImpl } from "./colony-service.js";
@@ -50,6 +52,21 @@ function adapter(routes: (router: ConnectRouter) => void) {
   });
 }
 
+/**
+ * Fault exec-capabilities-list: ListAgents sends every agent's runtimeContext.capabilities
+ * .execCapabilities as a list of strings (the shape once wrongly declared), a field no check reads.
+ */
+const execCapabilitiesAsList: Drift = {
+  method: ColonyService.method.listAgents,
+  rewrite(answer) {
+    for (const agent of (answer.agents ?? []) as Array<{ runtimeContext?: { capabilities?: Record<string, unknown> } }>) {
+      agent.runtimeContext ??= {};
+      agent.runtimeContext.capabilities ??= {};
+      agent.runtimeContext.capabilities.execCapabilities = ["nsenter"];
+    }
+  },
+};
+
 export function startMeshServer(ctx: ColonyContext): Promise<void> {
   const connect = adapter((router) => {
     router.service(MeshService, meshServiceImpl(ctx));
@@ -57,12 +74,15 @@ export function startMeshServer(ctx: ColonyContext): Promise<void> {
     // ColonyDebugService is served on :9000 only, not on the public endpoint (observability §3.5).
     router.service(ColonyDebugService, debugServiceImpl(ctx.db, ctx.registry));
   });
-  const server = createServer((req, res) => {
-    const path = (req.url ?? "").split("?")[0];
-    if (req.method === "GET" && path === "/status") return void sendStatus(ctx, res).catch(() => plain(res, 500, "internal error\n"));
-    if (req.method === "GET" && (path === "/duckdb" || path === "/duckdb/")) return sendDatabases(ctx, res);
-    connect(req, res);
-  });
+  const drifts = faults.has("exec-capabilities-list") ? [execCapabilitiesAsList] : [];
+  const server = createServer(
+    withDrifts((router) => router.service(ColonyService, colonyServiceImpl(ctx)), drifts, (req, res) => {
+      const path = (req.url ?? "").split("?")[0];
+      if (req.method === "GET" && path === "/status") return void sendStatus(ctx, res).catch(() => plain(res, 500, "internal error\n"));
+      if (req.method === "GET" && (path === "/duckdb" || path === "/duckdb/")) return sendDatabases(ctx, res);
+      connect(req, res);
+    }),
+  );
   const port = ctx.cfg.services.connect_port;
   return new Promise((resolve, reject) => {
     server.once("error", reject);
