@@ -1,7 +1,11 @@
 // Layer 1: OTLP ingestion at the agent and aggregation at the colony (contract observability.md
 // §2, §3.2, §3.4, §4.2, §5.2, §10). Fixture apps run in an agent's namespaces and export to it;
-// every count is compared with what the runner made the app send.
+// every count is compared with what the runner made the app send. The receivers' edges are probed by
+// the runner itself, over the agent's published ports.
+import { randomBytes } from "node:crypto";
 import type { TelemetrySpan } from "../proto/gen/coral/agent/v1/agent_pb.js";
+import { postRaw } from "../src/coral/clients.js";
+import { type OtlpRequest, grpcStatus as status, otlpGrpcProbe } from "../src/coral/otlp-grpc.js";
 import type { AppNode } from "../src/coral/apps.js";
 import type { AgentNode } from "../src/coral/nodes.js";
 import { FIXTURES } from "../src/coral/settings.js";
@@ -86,34 +90,99 @@ const httpIngestion: Check = {
   run: (t) => ingestion(t, "http"),
 };
 
+/** The service name of the runner's own probe exports. */
+const PROBE_SERVICE = "coral-e2e-probe";
+
+/**
+ * `n` SERVER spans of 600 ms from the probe service: over the 500 ms threshold, so every one is kept
+ * whatever the agent's sample rate (§4.2 step 2). Returns the request and the ids the agent must list.
+ */
+function probeSpans(n: number): { request: OtlpRequest; ids: Array<{ traceId: string; spanId: string }> } {
+  const start = BigInt(Date.now() - 1_000) * 1_000_000n;
+  const spans = Array.from({ length: n }, () => ({ traceId: randomBytes(16), spanId: randomBytes(8) }));
+  const request = {
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: "service.name", value: { stringValue: PROBE_SERVICE } }] },
+        scopeSpans: [
+          {
+            scope: { name: "coral-e2e" },
+            spans: spans.map(({ traceId, spanId }) => ({
+              traceId,
+              spanId,
+              name: "GET /probe",
+              kind: "SPAN_KIND_SERVER",
+              startTimeUnixNano: String(start),
+              endTimeUnixNano: String(start + 600_000_000n),
+              attributes: [
+                { key: "http.method", value: { stringValue: "GET" } },
+                { key: "http.route", value: { stringValue: "/probe" } },
+              ],
+            })),
+          },
+        ],
+      },
+    ],
+  };
+  return { request, ids: spans.map((s) => ({ traceId: s.traceId.toString("hex"), spanId: s.spanId.toString("hex") })) };
+}
+
+/** One log record, for a receiver that has no LogsService. */
+const PROBE_LOG: OtlpRequest = {
+  resourceLogs: [
+    {
+      resource: { attributes: [{ key: "service.name", value: { stringValue: PROBE_SERVICE } }] },
+      scopeLogs: [{ logRecords: [{ timeUnixNano: String(BigInt(Date.now()) * 1_000_000n), severityText: "INFO", body: { stringValue: "probe" } }] }],
+    },
+  ],
+};
+
+/** Field 1 (resource_spans) announces 5 bytes and carries 1: no protobuf decoder accepts it. */
+const MALFORMED_EXPORT = Buffer.from([0x0a, 0x05, 0x01]);
+
 const receiverEdges: Check = {
   id: "otlp/receiver-edges",
-  title: "the OTLP receivers refuse JSON bodies and logs, and keep serving",
-  needs: ["otlp/http-ingestion"],
+  title: "the OTLP receivers refuse JSON bodies, logs, gzip and malformed frames, and keep serving",
   touches: NEXT_TO_AGENT,
   timeoutMs: 60_000,
   async run(t) {
     const agent = t.env.agents[0]!;
-    const curl = async (args: string[]) => (await agent.exec(["curl", "-s", "--max-time", "5", ...args])).stdout.trim();
-    const json = await curl(["-o", "/dev/null", "-w", "%{http_code}", "-H", "Content-Type: application/json", "-d", '{"resourceSpans":[]}', "http://127.0.0.1:4318/v1/traces"]);
-    t.verify(json === "400", "OTLP/HTTP with a JSON body is refused with 400", json);
-    const logs = await curl(["-o", "/dev/null", "-w", "%{http_code}", "-H", "Content-Type: application/x-protobuf", "--data-binary", "", "http://127.0.0.1:4318/v1/logs"]);
-    t.verify(logs === "404", "OTLP/HTTP logs are not served (404)", logs);
-    // An empty gRPC message (5-byte frame) to the logs service: the agent has no LogsService.
-    const grpc = await agent.exec([
-      "bash", "-c",
-      "printf '\\x00\\x00\\x00\\x00\\x00' | curl -s --max-time 5 --http2-prior-knowledge -o /dev/null -D - -H 'content-type: application/grpc' -H 'te: trailers' --data-binary @- http://127.0.0.1:4317/opentelemetry.proto.collector.logs.v1.LogsService/Export",
-    ]);
-    const status = /grpc-status:\s*(\d+)/i.exec(grpc.stdout)?.[1];
-    t.verify(status === "12", "OTLP/gRPC logs are unimplemented (grpc-status 12)", grpc.stdout.trim() || grpc.stderr.trim());
-    // Still serving: a new request arrives as a span.
-    const app = await otelApp(t, agent, "otel-http", "http");
-    const before = serverSpans(await spansOf(t, agent, "otel-http"), "/fast").length;
-    await app.drive("/fast", 1);
-    await t.waitFor("a new /fast span after the refused requests", () => spansOf(t, agent, "otel-http"), (s) => serverSpans(s, "/fast").length === before + 1, {
-      timeoutMs: 15_000,
-      intervalMs: 500,
-    });
+    // OTLP/HTTP on :4318 (§2): protobuf only, traces and metrics only.
+    const http = await agent.otlpHttpUrl();
+    const json = await postRaw(`${http}/v1/traces`, '{"resourceSpans":[]}', { contentType: "application/json", signal: t.signal });
+    t.verify("status" in json && json.status === 400, "OTLP/HTTP with a JSON body is refused with 400", json);
+    const logs = await postRaw(`${http}/v1/logs`, "", { contentType: "application/x-protobuf", signal: t.signal });
+    t.verify("status" in logs && logs.status === 404, "OTLP/HTTP logs are not served (404)", logs);
+
+    // OTLP/gRPC on :4317 (§2, §10 #17), from the runner through grpc-js, each call with a deadline.
+    const grpc = otlpGrpcProbe(await agent.otlpGrpcTarget());
+    try {
+      const logsCall = await grpc.exportLogs(PROBE_LOG);
+      t.verify(logsCall.code === status.UNIMPLEMENTED, "OTLP/gRPC logs are unimplemented (no LogsService)", logsCall);
+      const gzip = await grpc.exportSpans(probeSpans(1).request, { gzip: true });
+      t.verify(
+        gzip.code === status.UNIMPLEMENTED && /decompressor is not installed/i.test(gzip.details),
+        'a gzip-compressed OTLP/gRPC export is refused Unimplemented ("grpc: Decompressor is not installed")',
+        gzip,
+      );
+      // grpc-go answers a payload it cannot unmarshal with Internal ("grpc: error unmarshalling request").
+      const malformed = await grpc.exportRawTraces(MALFORMED_EXPORT);
+      t.verify(malformed.code === status.INTERNAL, "a TraceService/Export frame that is no ExportTraceServiceRequest is refused with Internal", malformed);
+
+      // Still serving: a well-formed export is accepted and every one of its spans is listed.
+      const probe = probeSpans(3);
+      const accepted = await grpc.exportSpans(probe.request);
+      t.verify(accepted.code === status.OK, "an OTLP/gRPC export of 3 spans after the refused calls is accepted", accepted);
+      const listed = (spans: TelemetrySpan[]) => probe.ids.filter((id) => spans.some((s) => s.traceId === id.traceId && s.spanId === id.spanId));
+      await t.waitFor(
+        `${agent.agentId} to list the 3 spans the runner exported after the refused calls`,
+        async () => listed(await spansOf(t, agent, PROBE_SERVICE)).length,
+        (found) => found === probe.ids.length,
+        { timeoutMs: 15_000, intervalMs: 500 },
+      );
+    } finally {
+      grpc.close();
+    }
   },
 };
 

@@ -182,8 +182,11 @@ export const faultMatrix: FaultRow[] = [
   {
     name: "the agent drops every third span",
     refFaults: { agent: "drop-every-third-span" },
-    checks: ["otlp/grpc-ingestion"],
-    failing: { "otlp/grpc-ingestion": /to hold 10 \/api\/users and 3 \/fail SERVER spans/ },
+    checks: ["otlp/grpc-ingestion", "otlp/receiver-edges"],
+    failing: {
+      "otlp/grpc-ingestion": /to hold 10 \/api\/users and 3 \/fail SERVER spans/,
+      "otlp/receiver-edges": /to list the 3 spans the runner exported after the refused calls.*last saw: 2/,
+    },
     passing: [],
   },
   {
@@ -214,6 +217,30 @@ export const faultMatrix: FaultRow[] = [
     checks: ["otlp/http-ingestion", "otlp/receiver-edges"],
     failing: { "otlp/receiver-edges": /JSON body is refused with 400/ },
     passing: ["otlp/http-ingestion"],
+  },
+  {
+    name: "the agent's OTLP/gRPC receiver serves logs",
+    refFaults: { agent: "otlp-grpc-serves-logs" },
+    agents: 1,
+    checks: ["otlp/grpc-ingestion", "otlp/receiver-edges"],
+    failing: { "otlp/receiver-edges": /OTLP\/gRPC logs are unimplemented.*"codeName":"OK"/ },
+    passing: ["otlp/grpc-ingestion"],
+  },
+  {
+    name: "the agent's OTLP/gRPC receiver takes gzip",
+    refFaults: { agent: "otlp-grpc-accepts-gzip" },
+    agents: 1,
+    checks: ["otlp/grpc-ingestion", "otlp/receiver-edges"],
+    failing: { "otlp/receiver-edges": /gzip-compressed OTLP\/gRPC export is refused Unimplemented/ },
+    passing: ["otlp/grpc-ingestion"],
+  },
+  {
+    name: "the agent's OTLP/gRPC receiver takes a malformed export",
+    refFaults: { agent: "otlp-grpc-accepts-malformed" },
+    agents: 1,
+    checks: ["otlp/grpc-ingestion", "otlp/receiver-edges"],
+    failing: { "otlp/receiver-edges": /no ExportTraceServiceRequest is refused with Internal/ },
+    passing: ["otlp/grpc-ingestion"],
   },
   {
     name: "the colony stores the mean as P99",

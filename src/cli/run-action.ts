@@ -20,6 +20,7 @@ import type { RunFlags } from "./commands/run.js";
 import type { CliDeps, SignalSource } from "./deps.js";
 import { EXIT, exitCodeForStatus } from "./exit-codes.js";
 import { isInteractive } from "./io.js";
+import { handOverOutputs } from "./output-ownership.js";
 
 export const DEFAULT_ARTIFACTS_DIR = "coral-e2e-artifacts";
 
@@ -63,6 +64,7 @@ export async function runAction(flags: RunFlags, io: CommandIO, deps: CliDeps): 
   } finally {
     removeHandlers();
   }
+  await handOverOutputs([flags.artifacts, flags.junit, flags.json, flags.html].filter((p): p is string => !!p), warn);
   if (summary.status === "environment-error") {
     const setup = summary.results.find((r) => r.failureKind === "setup");
     io.stderr.write(maskSecrets(`error: ${setup?.message ?? "the environment cannot host a run"}\n`));

@@ -215,7 +215,7 @@ export class CoralDeployment implements RunEnvironment {
       aliases: [hostname],
       entrypoint: ["coral-agent"],
       cmd: ["start"],
-      publish: [PORTS.agentApi],
+      publish: [PORTS.agentApi, PORTS.otlpGrpc, PORTS.otlpHttp],
       ...TUN,
       ...(overrides.privileges ? { capAdd: [...TUN.capAdd, ...overrides.privileges.capAdd], securityOpt: [...overrides.privileges.securityOpt] } : {}),
       env: {

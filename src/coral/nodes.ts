@@ -92,15 +92,14 @@ abstract class Node {
   exec = (cmd: string[], timeoutMs = 15_000): Promise<ExecResult> => this.container.exec(cmd, { timeoutMs });
 
   /** This container's address on the run's network (the underlay). */
-  async underlayIp(): Promise<string> {
-    const networks = (await this.container.inspect()).NetworkSettings.Networks;
-    const ip = Object.values(networks).find((n) => n.IPAddress)?.IPAddress;
-    if (!ip) throw new Error(`${this.container.name} has no address on the run's network`);
-    return ip;
+  underlayIp(): Promise<string> {
+    return this.container.networkIp();
   }
 
+  /** The runner's URL for a container port (src/docker/container.ts endpoint: host or in-container). */
   protected async baseUrl(port: number): Promise<string> {
-    return `http://127.0.0.1:${await this.container.hostPort(port)}`;
+    const { host, port: reached } = await this.container.endpoint(port);
+    return `http://${host}:${reached}`;
   }
 
   /** wg0 as `ip` shows it inside the container. */
@@ -291,6 +290,17 @@ export class AgentNode extends Node {
 
   async statusDocument(timeoutMs?: number) {
     return getDocument(`${await this.url()}/status`, timeoutMs);
+  }
+
+  /** The agent's OTLP/gRPC receiver as a gRPC target (`host:port`). */
+  async otlpGrpcTarget(): Promise<string> {
+    const { host, port } = await this.container.endpoint(PORTS.otlpGrpc);
+    return `${host}:${port}`;
+  }
+
+  /** The agent's OTLP/HTTP receiver. */
+  otlpHttpUrl(): Promise<string> {
+    return this.baseUrl(PORTS.otlpHttp);
   }
 
   cli(args: string[], timeoutMs = 20_000): Promise<ExecResult> {

@@ -92,6 +92,8 @@ const PORT_MEANING: Record<number, string> = {
   [PORTS.colonyConnect]: "colony Connect API (ColonyService, ColonyDebugService)",
   [PORTS.colonyPublic]: "colony public TLS endpoint",
   [PORTS.agentApi]: "agent API (AgentService, AgentDebugService, /status)",
+  [PORTS.otlpGrpc]: "agent OTLP/gRPC receiver",
+  [PORTS.otlpHttp]: "agent OTLP/HTTP receiver",
 };
 
 /** One line per kept container: its published ports as URLs, or the command that reaches it. */

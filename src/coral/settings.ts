@@ -25,6 +25,9 @@ export const PORTS = {
   colonyWireGuard: 41580,
   agentApi: 9001,
   agentMeshPing: 9003,
+  /** The agent's OTLP receivers (observability.md §2). */
+  otlpGrpc: 4317,
+  otlpHttp: 4318,
 } as const;
 
 export const MESH = {

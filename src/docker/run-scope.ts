@@ -46,7 +46,11 @@ export class RunScope {
     return `coral-e2e-${shortRunId(this.runId)}-${role}`;
   }
 
-  /** The run's bridge network. Not `internal`: published ports need a routed bridge. */
+  /**
+   * The run's bridge network. Not `internal`: published ports need a routed bridge. A runner that
+   * runs in a container joins it, to reach the run's containers by their addresses; removing the
+   * run's resources (DockerClient.removeLabelled) makes it leave first.
+   */
   async createNetwork(): Promise<void> {
     await this.docker.call(
       this.docker.api.createNetwork({
@@ -57,6 +61,7 @@ export class RunScope {
       }),
       `create network ${this.networkName}`,
     );
+    await this.docker.joinNetwork(this.networkName);
   }
 
   /** Creates and starts a container; the handle is kept for evidence and teardown. */
@@ -100,7 +105,7 @@ export class RunScope {
       if (statusOf(error) === 404) throw new MissingImageError(spec.image);
       throw error;
     }
-    const handle = new ContainerHandle(this.docker, name, spec.role);
+    const handle = new ContainerHandle(this.docker, name, spec.role, spec.networkOf ? undefined : this.networkName);
     this.handles.set(spec.role, handle);
     await handle.start();
     return handle;

@@ -30,8 +30,13 @@ export interface SpawnOptions {
 }
 
 export function spawnCli(script: string, args: string[], options: SpawnOptions): Promise<Spawned> {
+  return spawnCommand(process.execPath, [script, ...args], options);
+}
+
+/** Any command (`docker run …`), with the same environment, guard and output watchers. */
+export function spawnCommand(command: string, args: string[], options: SpawnOptions): Promise<Spawned> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd: options.cwd, env: childEnv(options.env) });
+    const child = spawn(command, args, { cwd: options.cwd, env: childEnv(options.env) });
     let stdout = "";
     let stderr = "";
     const guard = setTimeout(() => child.kill("SIGKILL"), options.guardMs ?? 20_000);

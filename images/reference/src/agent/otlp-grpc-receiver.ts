@@ -1,6 +1,7 @@
 // OTLP/gRPC receiver on :4317 (contract observability.md §2): TraceService/Export and
 // MetricsService/Export with protobuf-es (de)serializers. Like Coral's grpc-go server it has no
-// LogsService and no gzip decompressor: both answer Unimplemented with grpc-go's wording.
+// LogsService and no gzip decompressor: both answer Unimplemented with grpc-go's wording; a payload
+// that does not decode is refused with Internal, as grpc-go's "error unmarshalling request".
 import { fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import {
   Metadata,
@@ -20,6 +21,7 @@ import {
   ExportTraceServiceResponseSchema,
 } from "../../../../proto/gen/opentelemetry/proto/collector/trace/v1/trace_service_pb.js";
 import { create } from "@bufbuild/protobuf";
+import { faults } from "../common/faults.js";
 import type { OtlpIngest } from "./otlp-ingest.js";
 import { splitEndpoint } from "./observability-config.js";
 
@@ -31,10 +33,20 @@ function unaryMethod<I extends DescMessage, O extends DescMessage>(path: string,
     requestStream: false,
     responseStream: false,
     requestSerialize: (m: MessageShape<I>) => Buffer.from(toBinary(input, m)),
-    requestDeserialize: (b: Buffer) => fromBinary(input, b),
+    requestDeserialize: (b: Buffer) => decodeRequest(input, b),
     responseSerialize: (m: MessageShape<O>) => Buffer.from(toBinary(output, m)),
     responseDeserialize: (b: Buffer) => fromBinary(output, b),
   };
+}
+
+/** Fault `otlp-grpc-accepts-malformed`: a payload that does not decode is taken as an empty export. */
+function decodeRequest<I extends DescMessage>(input: I, bytes: Buffer): MessageShape<I> {
+  try {
+    return fromBinary(input, bytes);
+  } catch (error) {
+    if (faults.has("otlp-grpc-accepts-malformed")) return create(input);
+    throw error;
+  }
 }
 
 const rawBytes = { serialize: (b: Buffer) => b, deserialize: (b: Buffer) => b };
@@ -63,7 +75,8 @@ const rejectCompressedCalls: ServerInterceptor = (_method, call) => {
 };
 
 export async function startOtlpGrpcReceiver(endpoint: string, ingest: OtlpIngest): Promise<Server> {
-  const server = new Server({ interceptors: [rejectCompressedCalls] });
+  // Fault `otlp-grpc-accepts-gzip`: grpc-js's own gzip decompressor stays in place.
+  const server = new Server({ interceptors: faults.has("otlp-grpc-accepts-gzip") ? [] : [rejectCompressedCalls] });
   const traces = unaryMethod(
     "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
     ExportTraceServiceRequestSchema,
@@ -90,7 +103,9 @@ export async function startOtlpGrpcReceiver(endpoint: string, ingest: OtlpIngest
   server.addService(
     { Export: { path: `/${LOGS_SERVICE}/Export`, requestStream: false, responseStream: false, requestSerialize: rawBytes.serialize, requestDeserialize: rawBytes.deserialize, responseSerialize: rawBytes.serialize, responseDeserialize: rawBytes.deserialize } } as ServiceDefinition,
     {
-      Export(_call: unknown, callback: (err: { code: number; details: string }) => void) {
+      // Fault `otlp-grpc-serves-logs`: logs are answered OK (and dropped).
+      Export(_call: unknown, callback: (err: { code: number; details: string } | null, res?: Buffer) => void) {
+        if (faults.has("otlp-grpc-serves-logs")) return callback(null, Buffer.alloc(0));
         callback({ code: GrpcStatus.UNIMPLEMENTED, details: `unknown service ${LOGS_SERVICE}` });
       },
     },
