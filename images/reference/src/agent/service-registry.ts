@@ -56,6 +56,8 @@ function pushedSdk(input: ConnectInput): SdkCapabilities | undefined {
 
 export class ServiceRegistry {
   private services = new Map<string, ConnectedService>();
+  /** Called when a service gets SDK capabilities (pulled or pushed): Coral then indexes its functions. */
+  onSdkCapabilities?: (service: string) => void;
 
   /** Returns an error text, or undefined on success (also when already connected). */
   connect(input: ConnectInput): string | undefined {
@@ -73,7 +75,10 @@ export class ServiceRegistry {
     const known = this.services.get(input.name);
     if (known) {
       // Already connected: still a success; pushed SDK capabilities are taken when a monitor exists.
-      if (input.sdkCapabilities && known.monitor) Object.assign(known, { sdk: pushedSdk(input), sdkPushed: true });
+      if (input.sdkCapabilities && known.monitor) {
+        Object.assign(known, { sdk: pushedSdk(input), sdkPushed: true });
+        if (known.sdk) this.onSdkCapabilities?.(known.name);
+      }
       return undefined;
     }
     const service: ConnectedService = {
@@ -93,6 +98,7 @@ export class ServiceRegistry {
       this.pullSdk(service);
     }
     this.services.set(service.name, service);
+    if (service.monitor && service.sdk) this.onSdkCapabilities?.(service.name);
     log.info("Service connected", { service: service.name, port: service.port, health_endpoint: service.healthEndpoint, monitor: Boolean(service.monitor) });
     return undefined;
   }
@@ -102,8 +108,10 @@ export class ServiceRegistry {
     if (service.sdkPushed) return;
     void fetchCapabilities(DEFAULT_SDK_ADDR).then((sdk) => {
       if (!sdk || service.sdkPushed || this.services.get(service.name) !== service) return;
-      if (!service.sdk) log.info("Discovered SDK via HTTP", { service: service.name, addr: sdk.addr, pid: sdk.pid });
+      const first = !service.sdk;
+      if (first) log.info("Discovered SDK via HTTP", { service: service.name, addr: sdk.addr, pid: sdk.pid });
       service.sdk = sdk;
+      if (first) this.onSdkCapabilities?.(service.name);
     });
   }
 
