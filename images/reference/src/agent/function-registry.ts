@@ -7,9 +7,10 @@
 // Coral v0.3.0's race is reproduced: a GetFunctions that arrives while the service's first indexing
 // runs (the binary is not yet recorded as indexed) starts a second one. Each indexing stores by
 // deleting the service's rows and re-inserting them ON CONFLICT DO NOTHING in one transaction; with
-// the DuckDB 1.1 Coral embeds, re-inserted keys conflict with the rows deleted in that transaction,
-// so the second store leaves nothing, and since the binary is then recorded as indexed, nothing ever
-// re-indexes it. `fix-function-registry-race` stores as DuckDB 1.5 does: the new rows stay.
+// the DuckDB 1.1 Coral embeds, the keys of deleted rows stay in the table's index, so re-inserted
+// keys conflict with them: the second store (and any later one) leaves nothing, and since the binary
+// is then recorded as indexed, nothing re-indexes it. `fix-function-registry-race` stores as DuckDB
+// 1.5 does: the new rows stay.
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -53,6 +54,8 @@ export class FunctionRegistry {
   private readonly table = new Map<string, FunctionInfo[]>();
   /** Service → binary hash recorded as indexed. */
   private readonly indexed = new Map<string, string>();
+  /** Keys of deleted rows that the index still holds (DuckDB 1.1), per service. */
+  private readonly deletedKeys = new Map<string, Set<string>>();
 
   constructor(private readonly services: ServiceRegistry) {
     services.onSdkCapabilities = (service) => {
@@ -95,9 +98,14 @@ export class FunctionRegistry {
 
   /** DELETE the service's rows, INSERT … ON CONFLICT DO NOTHING, in one transaction (see above). */
   private store(service: string, functions: FunctionInfo[]): void {
-    const deleted = new Set((this.table.get(service) ?? []).map((f) => f.name));
-    const kept = faults.has("fix-function-registry-race") ? functions : functions.filter((f) => !deleted.has(f.name));
-    this.table.set(service, kept);
+    if (faults.has("fix-function-registry-race")) {
+      this.table.set(service, functions);
+      return;
+    }
+    const deleted = this.deletedKeys.get(service) ?? new Set<string>();
+    for (const f of this.table.get(service) ?? []) deleted.add(f.name);
+    this.deletedKeys.set(service, deleted);
+    this.table.set(service, functions.filter((f) => !deleted.has(f.name)));
   }
 
   async get(req: GetFunctionsRequest): Promise<GetFunctionsResponse> {

@@ -25,6 +25,8 @@ interface ConnectedService {
   sdk?: SdkCapabilities;
   /** Pushed capabilities win over pulling; sdkEnabled:false means "no SDK" (§10 #11). */
   sdkPushed: boolean;
+  /** The pull made at connect time: ConnectService answers once it is done, as Coral's does. */
+  sdkPull?: Promise<void>;
 }
 
 /** What the profiler and the debug RPCs need of a connected service. */
@@ -93,9 +95,9 @@ export class ServiceRegistry {
     };
     // A bare name+port stays Tier 0: no monitor, no PID, no SDK (§10 #14).
     if (service.healthEndpoint || service.exePattern) {
-      service.monitor = new ServiceMonitor(service, () => this.pullSdk(service));
+      service.monitor = new ServiceMonitor(service, () => void this.pullSdk(service));
       service.monitor.start();
-      this.pullSdk(service);
+      service.sdkPull = this.pullSdk(service);
     }
     this.services.set(service.name, service);
     if (service.monitor && service.sdk) this.onSdkCapabilities?.(service.name);
@@ -103,10 +105,15 @@ export class ServiceRegistry {
     return undefined;
   }
 
+  /** Resolves once the SDK pull of the service's ConnectService is over (found or not). */
+  async sdkSettled(name: string): Promise<void> {
+    await this.services.get(name)?.sdkPull;
+  }
+
   /** Coral pulls from localhost:9002 in its own netns, whichever app serves it (§10 #11). */
-  private pullSdk(service: ConnectedService): void {
-    if (service.sdkPushed) return;
-    void fetchCapabilities(DEFAULT_SDK_ADDR).then((sdk) => {
+  private pullSdk(service: ConnectedService): Promise<void> {
+    if (service.sdkPushed) return Promise.resolve();
+    return fetchCapabilities(DEFAULT_SDK_ADDR).then((sdk) => {
       if (!sdk || service.sdkPushed || this.services.get(service.name) !== service) return;
       const first = !service.sdk;
       if (first) log.info("Discovered SDK via HTTP", { service: service.name, addr: sdk.addr, pid: sdk.pid });
