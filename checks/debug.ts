@@ -142,11 +142,11 @@ const functionsFromDwarf: Check = {
     // the colony lists the function: a GetFunctions during that indexing would start a second one,
     // Coral's race of §10 #32, which a non-SDK service escapes when nobody else asks.
     const colony = await attempt(colonyListsFunction(t, CPU.name, "burnCPU", CPU.hotFrame, COLONY_FUNCTIONS_MS));
+    // The agent first: when both are empty, the colony only lacks what the agent never listed.
     const { listed, match } = await agentFunctions(t, agent, CPU.name, CPU.hotFrame);
-    t.observe("the agent's GetFunctions", { listed, [CPU.hotFrame]: match !== undefined });
+    t.verify(match !== undefined, `${agent.agentId}'s GetFunctions(${CPU.name}) lists ${CPU.hotFrame} (${listed} functions)`, listed);
     if (colony.error) throw colony.error;
     t.observe("colony results", colony.value);
-    t.verify(match !== undefined, `${agent.agentId}'s GetFunctions(${CPU.name}) lists ${CPU.hotFrame} (${listed} functions)`, listed);
     // From DWARF, Coral adds the source position (§3.2).
     t.verify(
       match!.offset > 0n && match!.package === "main" && match!.filePath.endsWith(".go") && match!.lineNumber > 0,
