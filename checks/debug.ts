@@ -1,15 +1,17 @@
 // Layer 3 (on-demand): a CPU profile taken through the colony returns what was asked for, the
-// function registry lists the SDK app's functions, and a uprobe session on a Go function records
-// every call with its duration (observability.md §3.3, §3.5, §4.5, §4.6, §5.2, §10 #10, #16, #18,
-// #25, #27, #28). Runs on the eBPF agent; skipped with the preflight's reason when it cannot.
+// function registry lists a plain service's functions from DWARF and the SDK app's (a known defect
+// of v0.3.0 when asked during indexing), and a uprobe session on a Go function records every call
+// with its duration (observability.md §3.2, §3.3, §3.5, §4.5, §4.6, §5.2, §10 #10, #16, #18, #25,
+// #27, #28, #32, #33). Runs on the eBPF agent; skipped with the preflight's reason when it cannot.
 import { Code } from "@connectrpc/connect";
 import type { Duration } from "@bufbuild/protobuf/wkt";
 import type { UprobeEvent } from "../proto/gen/coral/agent/v1/debug_pb.js";
 import { FIXTURES, TIMERS } from "../src/coral/settings.js";
 import { pause } from "../src/util/time.js";
-import { appOnEbpfAgent, frameShare, HOT_FRAME, stackCounts, topStacks } from "./ebpf-support.js";
-import { attempt, connectCode, type Check, type Module } from "./support.js";
+import { appOnEbpfAgent, frameShare, HOT_FRAME, keepBusy, stackCounts, topStacks } from "./ebpf-support.js";
+import type { AgentNode } from "../src/coral/nodes.js";
 import { PARTS } from "../src/coral/parts.js";
+import { attempt, connectCode, type Check, type Module, type T } from "./support.js";
 
 const EBPF = { capabilities: ["ebpf"] };
 const CPU = FIXTURES.cpuApp;
@@ -35,30 +37,35 @@ const profileCpu: Check = {
   async run(t) {
     const { app } = await appOnEbpfAgent(t, CPU);
     const debug = await t.env.colony.debug();
-    // Busy only while the profile runs (§10 #28): one burst covering the lookup and the profile.
-    const burst = attempt(app.get(`/burn?ms=${(PROFILE.seconds + 3) * 1000}&threads=${PROFILE.busyThreads}`, (PROFILE.seconds + 30) * 1000));
+    // Busy from before the request until the answer: Coral spends seconds finding the agent and the
+    // PID before it samples (§10 #33), and the answer has no window of its own, so the load covers
+    // all of it (bounded by the call's own deadline).
+    const load = keepBusy(t, app);
     const started = Date.now();
-    const res = await debug.profileCPU(
-      { serviceName: CPU.name, durationSeconds: PROFILE.seconds, frequencyHz: PROFILE.hz },
-      { signal: t.signal, timeoutMs: (PROFILE.seconds + 60) * 1000 },
-    );
-    const tookMs = Date.now() - started;
-    const load = await burst;
-    t.metric("ProfileCPU wall time", tookMs, "ms");
-    t.observe("load", load.error ? String(load.error) : "ok");
+    let res;
+    try {
+      res = await debug.profileCPU(
+        { serviceName: CPU.name, durationSeconds: PROFILE.seconds, frequencyHz: PROFILE.hz },
+        { signal: t.signal, timeoutMs: (PROFILE.seconds + 60) * 1000 },
+      );
+    } finally {
+      await load.stop();
+    }
+    t.metric("ProfileCPU wall time", Date.now() - started, "ms");
+    t.observe("load", load.errors.length ? load.errors : "busy throughout");
     t.observe("top stacks", topStacks(stackCounts(res.samples)));
     // success:false is omitted in JSON (§3.1): test "not true".
     t.verify(res.success === true, `ProfileCPU(${CPU.name}) succeeds`, { success: res.success, error: res.error });
+    // The profile ran for the asked duration: ProfileCPUResponse carries no window of its own.
     const expected = PROFILE.seconds * PROFILE.hz * PROFILE.busyThreads;
     const total = Number(res.totalSamples);
     t.verify(
       total >= PROFILE.minShare * expected && total <= PROFILE.maxShare * expected,
-      `totalSamples ${total} is within [${PROFILE.minShare}, ${PROFILE.maxShare}] × ${expected} (${PROFILE.seconds} s × ${PROFILE.hz} Hz × ${PROFILE.busyThreads} busy thread)`,
+      `totalSamples ${total} is within [${PROFILE.minShare}, ${PROFILE.maxShare}] × ${expected} (${PROFILE.seconds} s asked × ${PROFILE.hz} Hz × ${PROFILE.busyThreads} busy thread)`,
       total,
     );
     const share = frameShare(res.samples);
     t.verify(share.hot > 0, `the profile has stacks with ${HOT_FRAME}`, share);
-    t.verify(tookMs >= 0.8 * PROFILE.seconds * 1000, `the profile took ${(tookMs / 1000).toFixed(1)} s, about the ${PROFILE.seconds} s asked for (not much less)`, tookMs);
   },
 };
 
@@ -78,36 +85,80 @@ const profileUnknown: Check = {
   },
 };
 
+/** The agent's GetFunctions(service) in evidence form: how many, and the one asked for. */
+async function agentFunctions(t: T, agent: AgentNode, service: string, name: string) {
+  const fns = (await (await agent.api()).getFunctions({ serviceName: service }, { signal: t.signal, timeoutMs: 60_000 })).functions;
+  return { listed: fns.length, match: fns.find((f) => f.name === name) };
+}
+
+/** The colony's QueryFunctions(service, query) names, waited on until they include `name`. */
+async function colonyListsFunction(t: T, service: string, query: string, name: string, timeoutMs: number) {
+  const colony = await t.env.colony.debug();
+  return t.waitFor(
+    `the colony's QueryFunctions(${service}, "${query}") to list ${name}`,
+    async () => (await colony.queryFunctions({ serviceName: service, query, maxResults: 20 }, { signal: t.signal })).results.map((r) => r.function?.name),
+    (names) => names.includes(name),
+    { timeoutMs, intervalMs: 1_000 },
+  );
+}
+
+/** Coral's function poller every CORAL_FUNCTIONS_POLL_INTERVAL, plus an indexing of ~8 s (§10 #32). */
+const COLONY_FUNCTIONS_MS = 3 * TIMERS.functionsPollIntervalMs + 30_000;
+
 const functionRegistry: Check = {
   id: "debug/function-registry",
-  title: `the agent and the colony list ${SDK.probeFunction} for ${SDK.name}`,
+  title: `the agent and the colony list ${SDK.probeFunction} for ${SDK.name} after ConnectService, also when asked while it is being indexed`,
   requires: EBPF,
   touches: { observes: [PARTS.ebpfAgent] },
-  timeoutMs: 90_000,
+  timeoutMs: 120_000,
+  knownDefect: {
+    since: "v0.3.0",
+    ref: "observability.md §10 #32",
+    summary:
+      "a GetFunctions during the indexing that ConnectService of an SDK app triggers starts a second indexing whose store leaves the service's function list empty for good (agent GetFunctions and colony QueryFunctions)",
+  },
   async run(t) {
     const { agent } = await appOnEbpfAgent(t, SDK);
-    const api = await agent.api();
+    // Asked at once: Coral indexes an SDK app from its export when it connects (~8 s on 2 cores), so
+    // this call arrives during that indexing — the case the promise must hold for.
+    const first = await agentFunctions(t, agent, SDK.name, SDK.probeFunction);
+    t.observe("GetFunctions right after ConnectService", { listed: first.listed, [SDK.probeFunction]: first.match !== undefined });
     // The first GetFunctions may only start indexing (§3.2): ask until it lists the function.
-    // The evidence keeps the count and the function, not thousands of entries.
     const listed = await t.waitFor(
       `${agent.agentId}'s GetFunctions(${SDK.name}) to list ${SDK.probeFunction}`,
-      async () => {
-        const fns = (await api.getFunctions({ serviceName: SDK.name }, { signal: t.signal, timeoutMs: 60_000 })).functions;
-        return { listed: fns.length, match: fns.find((f) => f.name === SDK.probeFunction) };
-      },
+      () => agentFunctions(t, agent, SDK.name, SDK.probeFunction),
       (seen) => seen.match !== undefined,
       { timeoutMs: 30_000, intervalMs: 1_000 },
     );
     const fn = listed.match!;
     t.verify(fn.offset > 0n && fn.package === "main", `${SDK.probeFunction} has a file offset and package main`, { offset: fn.offset, package: fn.package });
-    const colony = await t.env.colony.debug();
-    const found = await t.waitFor(
-      `the colony's QueryFunctions(${SDK.name}, "ProcessPayment") to list ${SDK.probeFunction}`,
-      async () => (await colony.queryFunctions({ serviceName: SDK.name, query: "ProcessPayment", maxResults: 20 }, { signal: t.signal })).results.map((r) => r.function?.name),
-      (names) => names.includes(SDK.probeFunction),
-      { timeoutMs: 3 * TIMERS.functionsPollIntervalMs + 15_000, intervalMs: 1_000 },
+    t.observe("colony results", await colonyListsFunction(t, SDK.name, "ProcessPayment", SDK.probeFunction, COLONY_FUNCTIONS_MS));
+  },
+};
+
+const functionsFromDwarf: Check = {
+  id: "debug/functions-from-dwarf",
+  title: `the colony and the agent list ${CPU.hotFrame} for ${CPU.name}, a service without SDK indexed from its DWARF`,
+  requires: EBPF,
+  touches: { observes: [PARTS.ebpfAgent] },
+  timeoutMs: 120_000,
+  async run(t) {
+    const { agent } = await appOnEbpfAgent(t, CPU);
+    // The colony's function poller starts the indexing (GetFunctions). The agent is asked only once
+    // the colony lists the function: a GetFunctions during that indexing would start a second one,
+    // Coral's race of §10 #32, which a non-SDK service escapes when nobody else asks.
+    const colony = await attempt(colonyListsFunction(t, CPU.name, "burnCPU", CPU.hotFrame, COLONY_FUNCTIONS_MS));
+    // The agent first: when both are empty, the colony only lacks what the agent never listed.
+    const { listed, match } = await agentFunctions(t, agent, CPU.name, CPU.hotFrame);
+    t.verify(match !== undefined, `${agent.agentId}'s GetFunctions(${CPU.name}) lists ${CPU.hotFrame} (${listed} functions)`, listed);
+    if (colony.error) throw colony.error;
+    t.observe("colony results", colony.value);
+    // From DWARF, Coral adds the source position (§3.2).
+    t.verify(
+      match!.offset > 0n && match!.package === "main" && match!.filePath.endsWith(".go") && match!.lineNumber > 0,
+      `${CPU.hotFrame} has a file offset, package main and its source file and line from DWARF`,
+      { offset: match!.offset, package: match!.package, filePath: match!.filePath, lineNumber: match!.lineNumber },
     );
-    t.observe("colony results", found);
   },
 };
 
@@ -196,5 +247,5 @@ export const debug: Module = {
   name: "debug",
   phase: "observability",
   layer: 3,
-  checks: [profileCpu, profileUnknown, functionRegistry, uprobeSession, uprobeUnknowns],
+  checks: [profileCpu, profileUnknown, functionsFromDwarf, functionRegistry, uprobeSession, uprobeUnknowns],
 };

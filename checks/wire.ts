@@ -227,9 +227,11 @@ const debugRpcs: Check = {
     } finally {
       await load.stop();
     }
+    // The function registry of cpu-app (indexed from DWARF): v0.3.0 leaves sdk-app's empty (§10 #32),
+    // and the colony is asked first, so no GetFunctions lands during an indexing.
+    await wire.call({ rpc: `${SERVICE.colonyDebug}/QueryFunctions`, at: colonyUrl, request: { serviceName: CPU_APP, query: "burnCPU", maxResults: 20 }, holds: ["results"] });
     const { agent, app: sdkApp } = await appOnEbpfAgent(t, SDK);
-    await wire.call(onAgent(agent, `${SERVICE.agent}/GetFunctions`, { serviceName: SDK.name }, ["functions"], 60_000));
-    await wire.call({ rpc: `${SERVICE.colonyDebug}/QueryFunctions`, at: colonyUrl, request: { serviceName: SDK.name, query: "ProcessPayment", maxResults: 20 }, holds: ["results"] });
+    await wire.call(onAgent(agent, `${SERVICE.agent}/GetFunctions`, { serviceName: CPU_APP }, ["functions"], 60_000));
     // A session of its own, so every answer holds data: attach, two calls, events, detach, results.
     const attached = await wire.call({
       rpc: `${SERVICE.colonyDebug}/AttachUprobe`,

@@ -10,7 +10,8 @@ import { XMLParser } from "fast-xml-parser";
 import { modules } from "../checks/index.js";
 import { BIN, spawnCli } from "./support/spawn-cli.js";
 
-const DEFECTS = modules.flatMap((m) => m.checks.filter((c) => c.knownDefect).map((c) => c.id));
+const known = (phase: string) => modules.filter((m) => m.phase === phase).flatMap((m) => m.checks.filter((c) => c.knownDefect).map((c) => c.id));
+const DEFECTS = known("connectivity");
 const SELECTION = ["discovery/healthy", "discovery/colony-registered", "registration/agents-listed", "defects"].flatMap((c) => ["--check", c]);
 const FIXES = "colony=fix-short-key-panic,fix-bad-key-poisoning,fix-handshake-age,fix-public-endpoint-url,fix-tunnel-loss-visible";
 
@@ -60,4 +61,19 @@ describe("known defects on the reference images", () => {
     assert.equal(strict.code, 1, strict.stdout + strict.stderr);
     assert.match(strict.stdout, /strict-defects/);
   });
+});
+
+// The observability phase's known defect: the function-registry race of §10 #32, on the eBPF agent.
+test("the function-registry race is a known defect, and fixed with fix-function-registry-race", async () => {
+  assert.deepEqual(known("observability"), ["debug/function-registry"]);
+  const args = ["run", "--images", "reference", "--agents", "1", "--check", "debug/function-registry", "--artifacts", join(dir, "artifacts")];
+  const reproduced = await spawnCli(BIN, [...args, "--json", join(dir, "race.json")], { cwd: dir, guardMs: 300_000 });
+  assert.equal(reproduced.code, 0, reproduced.stdout + reproduced.stderr);
+  const race = JSON.parse(await readFile(join(dir, "race.json"), "utf8")).results[0];
+  assert.equal(race.outcome, "known-defect", JSON.stringify(race));
+  assert.match(race.message, /GetFunctions\(sdk-app\) to list main\.ProcessPayment/);
+
+  const fixed = await spawnCli(BIN, [...args, "--ref-faults", "agent=fix-function-registry-race", "--json", join(dir, "race-fixed.json")], { cwd: dir, guardMs: 300_000 });
+  assert.equal(fixed.code, 0, fixed.stdout + fixed.stderr);
+  assert.equal(JSON.parse(await readFile(join(dir, "race-fixed.json"), "utf8")).results[0].outcome, "fixed");
 });

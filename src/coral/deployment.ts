@@ -15,6 +15,7 @@ import { AppNode, type AppSpec } from "./apps.js";
 import { Ledger } from "./ledger.js";
 import { EBPF_AGENT_HOSTNAME, L0_AGENT_HOSTNAME, PARTS } from "./parts.js";
 import { ebpfFacts, ebpfGaps, type EbpfFacts, type EbpfGaps } from "./ebpf.js";
+import { KERNEL_PROBE, L0_AGENT_ENTRYPOINT, l0Gap, parseKernelFacts } from "./l0.js";
 import { BEYLA_AGENT_ENV, BEYLA_PRIVILEGES, type CoralImages, EBPF_PRIVILEGES, OBSERVABILITY_ENV, PORTS, READY_MS, STUN_NOWHERE, TIMERS } from "./settings.js";
 import { type CoralVersion, detectVersion } from "./version.js";
 
@@ -45,6 +46,8 @@ export interface AgentOverrides {
   refFaults?: string;
   /** Capabilities and security options beyond WireGuard's: those of L0, or of L2 profiling and L3 (§7). */
   privileges?: { capAdd: readonly string[]; securityOpt: readonly string[] };
+  /** PID 1 instead of `coral-agent start` (it must exec that in the end). */
+  entrypoint?: string[];
 }
 
 /** The agent that runs L2 profiling and L3, and what its preflight found. */
@@ -213,8 +216,8 @@ export class CoralDeployment implements RunEnvironment {
       image: this.options.images.agent,
       hostname,
       aliases: [hostname],
-      entrypoint: ["coral-agent"],
-      cmd: ["start"],
+      entrypoint: overrides.entrypoint ?? ["coral-agent"],
+      cmd: overrides.entrypoint ? [] : ["start"],
       publish: [PORTS.agentApi, PORTS.otlpGrpc, PORTS.otlpHttp],
       ...TUN,
       ...(overrides.privileges ? { capAdd: [...TUN.capAdd, ...overrides.privileges.capAdd], securityOpt: [...overrides.privileges.securityOpt] } : {}),
@@ -386,39 +389,31 @@ export class CoralDeployment implements RunEnvironment {
 
   /**
    * The agent of L0, started on first use: monitor-all on (the Beyla manager), Beyla's privileges
-   * (§7), short Beyla timers. L0 is available when Beyla starts and stays up: "Beyla process
-   * started" is also logged before every crash, so an exit within the stability window, or "Beyla
-   * binary not found", makes it unavailable (§4.1 step 7, §5.1, §10 #23) — nothing else reports it.
+   * (§7), short Beyla timers, tracefs mounted by its entrypoint. L0 is available when Beyla starts
+   * and stays up, the kernel has kprobes and Beyla loaded its process watcher: "Beyla process
+   * started" is also logged before every crash, so an exit within the stability window, "Beyla
+   * binary not found", a kernel without kprobes or "Unable to load eBPF watcher" make it
+   * unavailable (§4.1 step 7, §5.1, §10 #23, #34) — nothing else reports it.
    */
   l0Agent(): Promise<L0Agent> {
     this.l0 ??= (async () => {
       const agent = await this.startAgent(L0_AGENT_HOSTNAME, {
         env: BEYLA_AGENT_ENV,
+        entrypoint: L0_AGENT_ENTRYPOINT,
         ...(this.options.ebpfPrivileges === false ? {} : { privileges: BEYLA_PRIVILEGES }),
       });
       const gap = ebpfGaps(await this.runtimeFacts(agent)).ebpf;
       if (gap) return { agent, unavailable: gap };
-      const started = /Beyla process started/;
-      const missing = /Beyla binary not found/;
-      const first = await pollUntil(`${agent.agentId} to log "Beyla process started" or "Beyla binary not found"`, () => agent.logs(), (logs) => started.test(logs) || missing.test(logs), {
+      await pollUntil(`${agent.agentId} to log "Beyla process started" or "Beyla binary not found"`, () => agent.logs(), (logs) => /Beyla process started|Beyla binary not found/.test(logs), {
         timeoutMs: this.scaled(60_000),
         intervalMs: 250,
         signal: this.options.signal,
       });
-      if (missing.test(first)) return { agent, unavailable: "L0 unavailable: the agent logs \"Beyla binary not found\"" };
-      // A negative (no crash) can only be seen over a window of time.
-      await pause(TIMERS.beylaStableMs, this.options.signal);
-      const logs = await agent.logs();
-      const exits = logs.match(/Beyla process exited unexpectedly/g)?.length ?? 0;
-      if (exits > 0) {
-        return {
-          agent,
-          unavailable:
-            `L0 unavailable: Beyla started and exited unexpectedly ${exits}× within ${TIMERS.beylaStableMs / 1000} s (a crash loop; ` +
-            "known defect of v0.3.0: reported over no RPC, and every restart leaves a copy of the binary on disk, observability.md §4.1 step 7, §10 #23)",
-        };
-      }
-      return { agent };
+      // A negative (no crash, no watcher error) can only be seen over a window of time.
+      if (!/Beyla binary not found/.test(await agent.logs())) await pause(TIMERS.beylaStableMs, this.options.signal);
+      const probe = await agent.exec(KERNEL_PROBE);
+      if (probe.exitCode !== 0) throw new Error(`cannot read ${agent.agentId}'s kernel facts: ${probe.stderr.trim() || `exit ${probe.exitCode}`}`);
+      return { agent, unavailable: l0Gap(await agent.logs(), parseKernelFacts(probe.stdout), TIMERS.beylaStableMs) };
     })();
     return this.l0;
   }

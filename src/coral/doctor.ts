@@ -6,6 +6,7 @@ import type { DockerClient } from "../docker/client.js";
 import { BASE_IMAGE } from "../images/build.js";
 import { FIXTURE_IMAGES } from "../images/fixtures.js";
 import { kernelRelease } from "./ebpf.js";
+import { TRACEFS } from "./l0.js";
 import { IMAGE_PRESETS, type CoralImages } from "./settings.js";
 
 export type Severity = "pass" | "warn" | "fail";
@@ -65,6 +66,21 @@ export async function runDoctorChecks(docker: DockerClient, images: CoralImages 
     (await exists("/sys/bus/event_source/devices/uprobe/type"))
       ? { item: "uprobe PMU", severity: "pass", detail: "perf uprobe events available (layer 3 debug sessions)" }
       : { item: "uprobe PMU", severity: "warn", detail: "no /sys/bus/event_source/devices/uprobe: layer 3 uprobe sessions will fail" },
+  );
+  // L0 (Beyla, observability.md §10 #34): its process watcher attaches kprobes through tracefs. The
+  // L0 agent mounts tracefs in its own container; the kernel must have kprobes. The run's preflight
+  // reads the same facts inside that container (Docker may be remote); these are this host's.
+  const kprobes = (await exists("/sys/bus/event_source/devices/kprobe")) || (await exists(`${TRACEFS}/kprobe_events`));
+  items.push(
+    kprobes
+      ? { item: "kprobes", severity: "pass", detail: "kprobe event source present (layer 0: Beyla's process watcher)" }
+      : { item: "kprobes", severity: "warn", detail: "kernel without kprobes (no kprobe in /sys/bus/event_source/devices, no kprobe_events in tracefs): layer 0 will be skipped" },
+  );
+  const tracefs = /\btracefs\b/.test((await readText("/proc/filesystems")) ?? "");
+  items.push(
+    tracefs
+      ? { item: "tracefs", severity: "pass", detail: `the kernel offers tracefs; the L0 agent mounts it at ${TRACEFS} in its own container (layer 0)` }
+      : { item: "tracefs", severity: "warn", detail: "no tracefs in /proc/filesystems: Beyla cannot load its process watcher, layer 0 will be skipped" },
   );
   items.push(
     arch() === "x64"

@@ -6,6 +6,7 @@
 //	coral-ref-perf profile --pid P --hz F (--duration D | --drain I)
 //	coral-ref-perf uprobe  --pid P --binary PATH --offset O [--size S]
 //	coral-ref-perf httpcap [--exclude-ports P1,P2,...]
+//	coral-ref-perf functions --binary PATH
 //
 // Any failure is one {"event":"error","error":"..."} line and exit status 1.
 package main
@@ -124,7 +125,7 @@ func stopSignals() chan os.Signal {
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(errors.New("usage: coral-ref-perf profile|uprobe|httpcap [flags]"))
+		fail(errors.New("usage: coral-ref-perf profile|uprobe|httpcap|functions [flags]"))
 	}
 	var err error
 	switch os.Args[1] {
@@ -134,8 +135,10 @@ func main() {
 		err = uprobeMain(os.Args[2:])
 	case "httpcap":
 		err = httpcapMain(os.Args[2:])
+	case "functions":
+		err = functionsMain(os.Args[2:])
 	default:
-		err = fmt.Errorf("unknown command %q (want profile, uprobe or httpcap)", os.Args[1])
+		err = fmt.Errorf("unknown command %q (want profile, uprobe, httpcap or functions)", os.Args[1])
 	}
 	if err != nil {
 		fail(err)
@@ -214,6 +217,7 @@ func httpcapMain(args []string) error {
 	fs := newFlags("httpcap")
 	exclude := "4317,4318,4319,4320,9000,9001"
 	fs.StringVar(&exclude, "exclude-ports", exclude, "server ports whose traffic is ignored (comma-separated)")
+	requireKprobes := fs.Bool("require-kprobes", false, "need what Beyla's process watcher needs (tracefs and kprobes); without it, report and capture nothing")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -221,7 +225,16 @@ func httpcapMain(args []string) error {
 	if err != nil {
 		return fmt.Errorf("httpcap: --exclude-ports: %v", err)
 	}
-	return runHTTPCap(httpcapOptions{exclude: ports}, stopSignals())
+	stop := stopSignals()
+	if *requireKprobes {
+		if msg := processWatcherError(); msg != "" {
+			emit(capStartedLine{Event: "started"})
+			emit(watcherErrorLine{Event: "watcher-error", Error: msg})
+			<-stop // Beyla stays up with nothing instrumented.
+			return nil
+		}
+	}
+	return runHTTPCap(httpcapOptions{exclude: ports}, stop)
 }
 
 // checkPid fails early, with a plain message, for a process that does not exist.

@@ -46,8 +46,10 @@ function routes(state: AgentState, obs: Observability) {
       listServices() {
         return create(ListServicesResponseSchema, { services: obs.services.list() });
       },
-      connectService(req) {
+      async connectService(req) {
         const error = obs.services.connect(req);
+        // Coral pulls the SDK's capabilities inside ConnectService (and so triggers its indexing).
+        if (!error) await obs.services.sdkSettled(req.name);
         return create(ConnectServiceResponseSchema, error ? { success: false, error } : { success: true, serviceName: req.name });
       },
       disconnectService(req) {

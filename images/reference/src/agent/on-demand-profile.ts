@@ -20,7 +20,7 @@ export async function profileCpu(services: ServiceRegistry, req: ProfileCPUAgent
   const pid = req.pid || services.target(req.serviceName)?.pid || process.pid;
   const seconds = profileSeconds(req.durationSeconds > 0 ? req.durationSeconds : DEFAULT_SECONDS);
   const hz = req.frequencyHz > 0 ? req.frequencyHz : DEFAULT_HZ;
-  log.info("Starting on-demand CPU profile", { service: req.serviceName, pid, duration_seconds: seconds, frequency_hz: hz });
+  log.info("Starting CPU profiling", { service: req.serviceName, pid, duration_seconds: seconds, frequency_hz: hz });
   let result: PerfLine | undefined;
   const session = startPerfSession(["profile", "--pid", String(pid), "--hz", String(hz), "--duration", `${seconds}s`], (line) => {
     if (line.event === "samples") result = line;

@@ -3,7 +3,7 @@
 // network namespace passively (httpcap, L0), and reports them as JSON lines. Without
 // the rights (CAP_SYS_ADMIN or CAP_PERFMON) it exits with one error line, which the agent passes on
 // as Coral does: an error, never invented data (contract observability.md §7).
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 
 export const PERF_HELPER = process.env.CORAL_REF_PERF_HELPER || "/usr/local/libexec/coral-ref-perf";
@@ -14,7 +14,7 @@ export interface PerfStack {
 }
 
 export interface PerfLine {
-  event: "started" | "samples" | "attached" | "entry" | "return" | "http" | "error";
+  event: "started" | "samples" | "attached" | "entry" | "return" | "http" | "watcher-error" | "error";
   error?: string;
   time?: string;
   buildId?: string;
@@ -83,4 +83,15 @@ export function startPerfSession(args: string[], onLine: (line: PerfLine) => voi
   );
   child.on("error", (err) => fail(`perf helper: ${err.message}`));
   return { child, ready, exited, stop: () => void child.kill("SIGTERM") };
+}
+
+/** The executable's functions from its DWARF (`coral-ref-perf functions`), as Coral indexes a non-SDK service. */
+export function listDwarfFunctions(binary: string): Promise<Array<{ name: string; file?: string; line?: number; offset: number }>> {
+  return new Promise((resolve, reject) => {
+    execFile(PERF_HELPER, ["functions", "--binary", binary], { maxBuffer: 64 * 1024 * 1024, timeout: 60_000 }, (err, stdout) => {
+      const line = JSON.parse(stdout.trim().split("\n").at(-1) || "{}") as { event?: string; error?: string; functions?: Array<{ name: string; file?: string; line?: number; offset: number }> };
+      if (line.event === "functions") resolve(line.functions ?? []);
+      else reject(new Error(line.error || err?.message || "perf helper listed no functions"));
+    });
+  });
 }

@@ -5,7 +5,9 @@
 // listeners of the namespace are matched against one rule per connected service (its port AND its
 // name in the executable path, §10 #9) and, with monitor-all, one rule per other listener named by
 // its comm. Exchanges of matched services become Beyla-style histograms exported every metrics
-// interval (one row per non-empty bucket) and SERVER spans.
+// interval (one row per non-empty bucket) and SERVER spans. Like Beyla, the helper needs tracefs in
+// the container and a kernel with kprobes for its process watcher (§10 #34): without them it stays
+// up, Coral's error line is logged with source=beyla, and nothing is recorded.
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -83,7 +85,9 @@ export class RedObserver {
 
   private launch(): void {
     // Fault beyla-crash-loop: the process exits at once, every time (a placeholder binary, §4.1 step 7).
-    const args = faults.has("beyla-crash-loop") ? ["httpcap", "--placeholder-not-available"] : ["httpcap", "--exclude-ports", EXCLUDED_PORTS.join(",")];
+    const args = faults.has("beyla-crash-loop")
+      ? ["httpcap", "--placeholder-not-available"]
+      : ["httpcap", "--require-kprobes", "--exclude-ports", EXCLUDED_PORTS.join(",")];
     const session = startPerfSession(args, (line) => this.observe(line));
     // Like Coral, "started" means spawned: it is logged before a crash too.
     log.info("Beyla process started", { pid: session.child.pid, open_ports: [...this.portNames.keys()].join(","), source: "reference-httpcap" });
@@ -137,6 +141,11 @@ export class RedObserver {
   }
 
   private observe(line: PerfLine): void {
+    if (line.event === "watcher-error") {
+      // Beyla's own slog line, relayed by the agent as Coral does (§10 #34).
+      log.error(`level=ERROR msg="Unable to load eBPF watcher for process events" component=discover.ProcessWatcher error="${line.error}"`, { source: "beyla" });
+      return;
+    }
     if (line.event !== "http" || line.serverPort === undefined) return;
     const found = this.portNames.get(line.serverPort);
     if (!found) return;

@@ -25,6 +25,8 @@ interface ConnectedService {
   sdk?: SdkCapabilities;
   /** Pushed capabilities win over pulling; sdkEnabled:false means "no SDK" (§10 #11). */
   sdkPushed: boolean;
+  /** The pull made at connect time: ConnectService answers once it is done, as Coral's does. */
+  sdkPull?: Promise<void>;
 }
 
 /** What the profiler and the debug RPCs need of a connected service. */
@@ -56,6 +58,8 @@ function pushedSdk(input: ConnectInput): SdkCapabilities | undefined {
 
 export class ServiceRegistry {
   private services = new Map<string, ConnectedService>();
+  /** Called when a service gets SDK capabilities (pulled or pushed): Coral then indexes its functions. */
+  onSdkCapabilities?: (service: string) => void;
 
   /** Returns an error text, or undefined on success (also when already connected). */
   connect(input: ConnectInput): string | undefined {
@@ -73,7 +77,10 @@ export class ServiceRegistry {
     const known = this.services.get(input.name);
     if (known) {
       // Already connected: still a success; pushed SDK capabilities are taken when a monitor exists.
-      if (input.sdkCapabilities && known.monitor) Object.assign(known, { sdk: pushedSdk(input), sdkPushed: true });
+      if (input.sdkCapabilities && known.monitor) {
+        Object.assign(known, { sdk: pushedSdk(input), sdkPushed: true });
+        if (known.sdk) this.onSdkCapabilities?.(known.name);
+      }
       return undefined;
     }
     const service: ConnectedService = {
@@ -88,22 +95,30 @@ export class ServiceRegistry {
     };
     // A bare name+port stays Tier 0: no monitor, no PID, no SDK (§10 #14).
     if (service.healthEndpoint || service.exePattern) {
-      service.monitor = new ServiceMonitor(service, () => this.pullSdk(service));
+      service.monitor = new ServiceMonitor(service, () => void this.pullSdk(service));
       service.monitor.start();
-      this.pullSdk(service);
+      service.sdkPull = this.pullSdk(service);
     }
     this.services.set(service.name, service);
+    if (service.monitor && service.sdk) this.onSdkCapabilities?.(service.name);
     log.info("Service connected", { service: service.name, port: service.port, health_endpoint: service.healthEndpoint, monitor: Boolean(service.monitor) });
     return undefined;
   }
 
+  /** Resolves once the SDK pull of the service's ConnectService is over (found or not). */
+  async sdkSettled(name: string): Promise<void> {
+    await this.services.get(name)?.sdkPull;
+  }
+
   /** Coral pulls from localhost:9002 in its own netns, whichever app serves it (§10 #11). */
-  private pullSdk(service: ConnectedService): void {
-    if (service.sdkPushed) return;
-    void fetchCapabilities(DEFAULT_SDK_ADDR).then((sdk) => {
+  private pullSdk(service: ConnectedService): Promise<void> {
+    if (service.sdkPushed) return Promise.resolve();
+    return fetchCapabilities(DEFAULT_SDK_ADDR).then((sdk) => {
       if (!sdk || service.sdkPushed || this.services.get(service.name) !== service) return;
-      if (!service.sdk) log.info("Discovered SDK via HTTP", { service: service.name, addr: sdk.addr, pid: sdk.pid });
+      const first = !service.sdk;
+      if (first) log.info("Discovered SDK via HTTP", { service: service.name, addr: sdk.addr, pid: sdk.pid });
       service.sdk = sdk;
+      if (first) this.onSdkCapabilities?.(service.name);
     });
   }
 

@@ -20,6 +20,7 @@ import { errorText, FatalError, jitter, sleep } from "./errors.js";
 import { configureAgentMesh } from "./mesh.js";
 import { Observability } from "./observability.js";
 import { detectRuntimeContext, hasCapability } from "./runtime-context.js";
+import { applyKernelView } from "./kernel-view.js";
 import { discoverPublicEndpoint } from "../common/stun.js";
 
 const CAP_NET_ADMIN = 12;
@@ -179,6 +180,7 @@ export async function startAgent(flags: StartFlags): Promise<void> {
   if (!hasCapability(CAP_NET_ADMIN)) log.warn("Missing capability CAP_NET_ADMIN - WireGuard setup will likely fail");
   log.info("Starting Coral agent", { agent_id: config.agentId, colony_id: config.colonyId, mode: config.services.length > 0 ? "active" : "passive" });
 
+  applyKernelView();
   const state = new AgentState(config);
   const observability = Observability.open(config);
   // Installed first: as PID 1 in a container, node would otherwise ignore SIGTERM.

@@ -3,6 +3,7 @@
 // that file offset of /proc/<pid>/exe and one probe per RET instruction (the perf helper finds
 // them), buffer entry/return events with wall-clock timestamps and durations until the collector
 // expires or is stopped. Events stay queryable after the stop; the buffer is capped by max_events.
+import { setTimeout as sleep } from "node:timers/promises";
 import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -38,6 +39,9 @@ interface Collector {
   expiry: NodeJS.Timeout;
 }
 
+/** Coral's quietest attach (§4.6). */
+const BPF_ATTACH_MS = 300;
+
 export class UprobeCollectors {
   private collectors = new Map<string, Collector>();
 
@@ -47,6 +51,7 @@ export class UprobeCollectors {
   ) {}
 
   async start(req: StartUprobeCollectorRequest): Promise<StartUprobeCollectorResponse> {
+    const began = Date.now();
     const fail = (error: string) => {
       log.error("Failed to start uprobe collector", { service: req.serviceName, function: req.functionName, error });
       return create(StartUprobeCollectorResponseSchema, { supported: false, error });
@@ -84,6 +89,9 @@ export class UprobeCollectors {
       return fail(`failed to attach uprobe to ${req.functionName}: ${(err as Error).message}`);
     }
     log.info("Attached uprobe to function entry", { address: meta.offset, pid_filter: pid, return_probes: attached.returnOffsets?.length ?? 0 });
+    // Coral loads and attaches a BPF program here: attach took 0.3-0.6 s on a quiet agent (§4.6);
+    // perf uprobes take milliseconds, so the answer waits out the rest (the probes already record).
+    await sleep(Math.max(0, began + BPF_ATTACH_MS - Date.now()));
     const durationMs = req.duration ? Number(req.duration.seconds) * 1000 + req.duration.nanos / 1e6 : 0;
     const lifetimeMs = durationMs > 0 ? durationMs : DEFAULT_DURATION_MS;
     const expiresAt = new Date(Date.now() + lifetimeMs);

@@ -11,7 +11,7 @@ import {
 } from "../../../../proto/gen/coral/colony/v1/debug_pb.js";
 import { faults } from "../common/faults.js";
 import { agentDebugClient } from "./agent-client.js";
-import { findServiceAgent } from "./agent-coordinator.js";
+import { locateForProfile } from "./agent-coordinator.js";
 import { historicalStacks } from "./cpu-profile-summaries.js";
 import type { ColonyDatabase } from "./database.js";
 import type { Registry } from "./registry.js";
@@ -33,7 +33,7 @@ export async function profileCPU(registry: Registry, req: ProfileCPURequest) {
   const frequencyHz = clamp(req.frequencyHz, DEFAULT_FREQUENCY_HZ, MAX_FREQUENCY_HZ);
   let location;
   try {
-    location = await findServiceAgent(registry, req.serviceName);
+    location = await locateForProfile(registry, req.serviceName);
   } catch (err) {
     return create(ProfileCPUResponseSchema, { success: false, error: errorText(err) });
   }

@@ -1,7 +1,10 @@
 // The STUN probe colony and agent run in v0.3.0 (contract §1.2 step 3, §1.3 step 3, §6.10): from the
 // WireGuard UDP port, before the device exists, up to 3 s per resolved server. Name resolution is the
 // system's, so an unresolvable host on a network with no egress stalls as it does for Coral (capped
-// at 10 s). An unanswered literal IP (127.0.0.1:3478) fails at once on the ICMP port-unreachable.
+// at 10 s). The request goes out of an unconnected socket, as Coral's does: the kernel reports no
+// ICMP port-unreachable to such a socket, so an unanswered literal IP (127.0.0.1:3478, §6.10) costs
+// the whole 3 s query timeout — most of the 3.8 s colony and ~4 s agent starts of §7.1, the ~3 s
+// left of the failing starts of §7.3 once the DNS stall is gone, and of a colony restart (§3.6).
 import { randomBytes } from "node:crypto";
 import { createSocket } from "node:dgram";
 import { lookup } from "node:dns/promises";
@@ -61,7 +64,7 @@ function query(ip: string, port: number, localPort: number): Promise<StunResult>
       const result = parseResponse(msg, txid);
       if (result) done(undefined, result);
     });
-    socket.bind(localPort, () => socket.connect(port, ip, () => socket.send(bindingRequest(txid))));
+    socket.bind(localPort, () => socket.send(bindingRequest(txid), port, ip));
   });
 }
 
