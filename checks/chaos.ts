@@ -187,13 +187,7 @@ async function injectHoldHeal(t: T, run: ChaosRun, round: Round, record: RoundOu
   const heals: Array<{ fault: ScheduledFault; heal: () => Promise<void> }> = [];
   const outcome = (fault: ScheduledFault) => record.faults[round.faults.indexOf(fault)]!;
   const watching = new AbortController();
-  const watcher = (async () => {
-    while (!watching.signal.aborted) {
-      const sample = await run.sample(t, 1).catch(() => undefined);
-      if (sample && !watching.signal.aborted) watch.see(sample, true);
-      await pause(WATCH_INTERVAL_MS, watching.signal).catch(() => undefined);
-    }
-  })();
+  const watcher = sampleEvery(t, run, WATCH_INTERVAL_MS, watching.signal, (sample) => watch.see(sample, true));
   let instants: Array<Promise<void>> = [];
   try {
     for (const fault of round.faults.filter((f) => f.atMs === undefined)) {
@@ -212,11 +206,12 @@ async function injectHoldHeal(t: T, run: ChaosRun, round: Round, record: RoundOu
       });
     await Promise.all([pause(round.holdMs, t.signal), ...instants]);
   } finally {
-    // A restart under way finishes first (it ends by itself); then every held fault is healed.
+    // A restart under way finishes first (it ends by itself); then every held fault is healed,
+    // before waiting for the watcher's samples still in flight.
     await Promise.allSettled(instants);
     watching.abort();
-    await watcher;
     const failures = await healAll(heals);
+    await watcher;
     if (failures.length) throw new Error(`could not heal ${failures.join("; ")}`);
   }
   for (const { fault } of heals) {
@@ -261,24 +256,56 @@ async function healAll(heals: Array<{ fault: ScheduledFault; heal: () => Promise
  * the first sample in which all of them hold.
  */
 async function settle(t: T, run: ChaosRun, round: Round, record: RoundOutcome, watch: RoundWatch, healedAt: number): Promise<void> {
-  const deadline = healedAt + round.settleMs * Math.max(1, t.scaled(1));
-  for (;;) {
-    const sample = await run.sample(t, 1);
-    watch.see(sample);
-    const problems = problemsOf(SAMPLED_INVARIANTS, sample, run.expect);
-    if (problems.length === 0) {
+  const done = new AbortController();
+  const timer = setTimeout(() => done.abort(), healedAt + round.settleMs * Math.max(1, t.scaled(1)) - Date.now());
+  const stop = () => done.abort();
+  t.signal.addEventListener("abort", stop, { once: true });
+  let last: MeshSample | undefined;
+  try {
+    await sampleEvery(t, run, SETTLE_INTERVAL_MS, done.signal, (sample) => {
+      watch.see(sample);
+      last = sample;
+      if (problemsOf(SAMPLED_INVARIANTS, sample, run.expect).length > 0) return;
       record.recoveryMs = sample.at - healedAt;
-      t.metric("round recovery", record.recoveryMs, "ms");
-      t.observe(`settled ${(record.recoveryMs / 1000).toFixed(1)} s after the heal`, userView(sample, run.expect.agents));
-      return;
-    }
-    if (Date.now() >= deadline) {
-      record.unsettledAtDeadline = problems;
-      t.observe(`not settled ${(round.settleMs / 1000).toFixed(0)} s after the heal (the invariants judge it)`, problems);
-      return;
-    }
-    await pause(Math.max(0, SETTLE_INTERVAL_MS - (Date.now() - sample.startedAt)), t.signal);
+      done.abort();
+    });
+  } finally {
+    clearTimeout(timer);
+    t.signal.removeEventListener("abort", stop);
   }
+  t.signal.throwIfAborted();
+  if (record.recoveryMs !== undefined) {
+    t.metric("round recovery", record.recoveryMs, "ms");
+    t.observe(`settled ${(record.recoveryMs / 1000).toFixed(1)} s after the heal`, last && userView(last, run.expect.agents));
+    return;
+  }
+  record.unsettledAtDeadline = last ? problemsOf(SAMPLED_INVARIANTS, last, run.expect) : ["no sample of the mesh was answered"];
+  t.observe(`not settled ${(round.settleMs / 1000).toFixed(0)} s after the heal (the invariants judge it)`, record.unsettledAtDeadline);
+}
+
+/** Samples in flight at once at most: one may hang to its 10 s timeout while the colony starts (§6.21). */
+const MAX_SAMPLES_IN_FLIGHT = 4;
+
+/**
+ * Starts a sample of the mesh every `intervalMs` until `stop` aborts, without waiting for a slow one
+ * (a call to a colony that is still starting can take its whole 10 s timeout, and recoveries are
+ * timed from samples), and hands each to `onSample` as it comes in, until `stop`. Resolves once the
+ * samples in flight are in.
+ */
+async function sampleEvery(t: T, run: ChaosRun, intervalMs: number, stop: AbortSignal, onSample: (sample: MeshSample) => void): Promise<void> {
+  const inFlight = new Set<Promise<void>>();
+  while (!stop.aborted) {
+    if (inFlight.size < MAX_SAMPLES_IN_FLIGHT) {
+      const sample: Promise<void> = run
+        .sample(t, 1)
+        .then((s) => void (stop.aborted || onSample(s)))
+        .catch(() => undefined) // a sample that fails says nothing; the next one will
+        .finally(() => inFlight.delete(sample));
+      inFlight.add(sample);
+    }
+    await pause(intervalMs, stop).catch(() => undefined);
+  }
+  await Promise.allSettled([...inFlight]);
 }
 
 /**
