@@ -166,7 +166,7 @@ export const uniqueListing: SampledInvariant = {
     for (const [id, n] of count) if (n > 1) found.push(`${id} is listed ${n} times`);
     const byIp = new Map<string, string[]>();
     for (const a of sample.listed!) if (a.meshIpv4) byIp.set(a.meshIpv4, [...(byIp.get(a.meshIpv4) ?? []), a.agentId]);
-    for (const [ip, ids] of byIp) if (new Set(ids).size > 1) found.push(`${ip} is listed for ${[...new Set(ids)].join(" and ")}`);
+    for (const [ip, ids] of byIp) if (new Set(ids).size > 1) found.push(`${ip} is listed for ${[...new Set(ids)].sort().join(" and ")}`);
     for (const a of sample.listed!) {
       const owner = Object.entries(expect.ips).find(([id, ip]) => id !== a.agentId && ip !== "" && ip === a.meshIpv4)?.[0];
       if (owner) found.push(`${a.agentId} is listed with ${owner}'s address ${a.meshIpv4}`);
