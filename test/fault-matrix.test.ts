@@ -6,27 +6,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { modules } from "../checks/index.js";
-import { type CoralDeployment } from "../src/coral/deployment.js";
-import { createCoralProvider } from "../src/coral/provider.js";
-import { IMAGE_PRESETS } from "../src/coral/settings.js";
 import { newRunId } from "../src/docker/labels.js";
-import type { EnvironmentProvider } from "../src/runner/environment.js";
 import { runSuite } from "../src/runner/engine.js";
 import { planRun } from "../src/runner/plan.js";
-import { faultMatrix, type FaultRow } from "./fault-matrix.js";
-
-function providerFor(row: FaultRow): EnvironmentProvider<CoralDeployment> {
-  const base = createCoralProvider({ images: IMAGE_PRESETS.reference!, agents: row.agents ?? 3, timeoutScale: 1, refFaults: row.refFaults });
-  if (!row.inject) return base;
-  return {
-    ...base,
-    async setup(ctx) {
-      const deployment = await base.setup(ctx);
-      await row.inject!(deployment);
-      return deployment;
-    },
-  };
-}
+import { faultMatrix } from "./fault-matrix.js";
+import { referenceProvider } from "./support/reference-provider.js";
 
 const checkConcurrency = process.env.CORAL_E2E_MATRIX_CONCURRENCY ? Number(process.env.CORAL_E2E_MATRIX_CONCURRENCY) : undefined;
 
@@ -39,7 +23,7 @@ describe("fault matrix", { concurrency: 2 }, () => {
 
   for (const row of faultMatrix) {
     test(row.name, async () => {
-      const summary = await runSuite({ runId: newRunId(), plan: planRun(modules, { checks: row.checks }), provider: providerFor(row), concurrency: checkConcurrency });
+      const summary = await runSuite({ runId: newRunId(), plan: planRun(modules, { checks: row.checks }), provider: referenceProvider(row), concurrency: checkConcurrency });
       const byId = new Map(summary.results.map((r) => [r.id, r]));
       const seen = summary.results.map((r) => `${r.id}: ${r.outcome}${r.message ? ` (${r.message})` : ""}`).join("\n");
       for (const [id, pattern] of Object.entries(row.failing)) {

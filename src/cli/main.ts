@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { maskSecrets } from "../report/secrets.js";
+import { chaosCommand } from "./commands/chaos.js";
 import { cleanCommand } from "./commands/clean.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { imagesCommand } from "./commands/images.js";
@@ -43,7 +44,7 @@ export function buildProgram(context: CommandContext): Command {
       // commander puts "(Did you mean …?)" on a second line; keep the error to one line.
       outputError: (text, write) => write(`${text.trimEnd().replace(/\s*\n\s*/g, " ")}\n`),
     });
-  for (const make of [runCommand, reportCommand, listCommand, doctorCommand, cleanCommand, imagesCommand]) {
+  for (const make of [runCommand, chaosCommand, reportCommand, listCommand, doctorCommand, cleanCommand, imagesCommand]) {
     program.addCommand(make(context).copyInheritedSettings(program));
   }
   return program;

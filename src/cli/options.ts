@@ -1,6 +1,7 @@
 // Value parsers for commander: a bad value is an InvalidArgumentError, which commander reports as one
 // line and main.ts maps to exit 2.
 import { InvalidArgumentError } from "commander";
+import { FAULT_KIND_IDS, type FaultKindId } from "../chaos/catalogue.js";
 import type { Layer } from "../runner/check.js";
 import { parseDurationMs } from "../util/time.js";
 
@@ -42,4 +43,21 @@ export function parseDuration(text: string): number {
   const ms = parseDurationMs(text.trim());
   if (!Number.isFinite(ms) || ms <= 0) throw new InvalidArgumentError('expected a duration such as "90s", "10m" or "1h30m"');
   return ms;
+}
+
+/** A chaos seed: a whole number that fits the generator's 32 bits. */
+export function parseSeed(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || value > 0xffffffff) throw new InvalidArgumentError("expected a whole number from 0 to 4294967295");
+  return value;
+}
+
+/** `agent-pause,colony-restart` (repeatable) → the fault kinds, each one of the catalogue's. */
+export function parseFaultKinds(text: string, previous: FaultKindId[] = []): FaultKindId[] {
+  const kinds = text.split(",").map((k) => k.trim()).filter(Boolean);
+  const unknown = kinds.filter((k) => !(FAULT_KIND_IDS as readonly string[]).includes(k));
+  if (kinds.length === 0 || unknown.length > 0) {
+    throw new InvalidArgumentError(`${unknown.length ? `unknown fault kind ${unknown.map((k) => `"${k}"`).join(", ")}` : "no fault kind"}; one of ${FAULT_KIND_IDS.join(", ")}`);
+  }
+  return [...new Set([...previous, ...(kinds as FaultKindId[])])];
 }

@@ -53,9 +53,17 @@ abstract class Node {
     await this.container.stop(graceSeconds);
   }
 
+  /** SIGKILL: no grace, the process gets no chance to clean up. Healed by start(). */
+  async kill(): Promise<void> {
+    this.ledger.inject(this.role, "kill");
+    await this.container.kill("SIGKILL");
+  }
+
+  /** Starts a stopped or killed container again. */
   async start(): Promise<void> {
     await this.container.start();
     this.ledger.heal(this.role, "stop");
+    this.ledger.heal(this.role, "kill");
     this.restarted();
   }
 
@@ -273,6 +281,24 @@ export class AgentNode extends Node {
     return async () => {
       await this.mustExec(["iptables", "-D", ...rule]);
       this.ledger.heal(this.agentId, "cut-underlay", `${this.agentId} → colony:${PORTS.colonyConnect} rejected`);
+    };
+  }
+
+  /**
+   * CPU pressure: busy loops in the agent's container while the container is held to a CPU quota,
+   * so the agent competes for a fraction of a core and the host loses at most `cpus` of one. The
+   * loops end by themselves after `maxSeconds` should the runner die. Returns the heal.
+   */
+  async cpuPressure(options: { cpus: number; burners: number; maxSeconds: number }): Promise<() => Promise<void>> {
+    const detail = `${options.burners} busy loops in ${this.agentId}, held to ${options.cpus} CPU`;
+    this.ledger.inject(this.agentId, "cpu-pressure", detail);
+    await this.container.limitCpus(options.cpus);
+    const loop = `bash -c 'while [ $SECONDS -lt ${Math.ceil(options.maxSeconds)} ]; do :; done' >/dev/null 2>&1 & echo $!`;
+    const pids = (await this.mustExec(["bash", "-c", `for i in $(seq ${options.burners}); do ${loop}; done`])).trim().split(/\s+/);
+    return async () => {
+      await this.exec(["kill", ...pids]); // a loop that already ended is not an error
+      await this.container.limitCpus(undefined);
+      this.ledger.heal(this.agentId, "cpu-pressure", detail);
     };
   }
 

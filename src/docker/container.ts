@@ -103,6 +103,10 @@ export class ContainerHandle {
   unpause = () => this.lifecycle("unpause", () => this.container.unpause());
   remove = () => this.lifecycle("remove", () => this.container.remove({ force: true, v: true }), 30_000, true);
 
+  /** Holds the container to `cpus` CPUs (CFS quota), or lifts the limit (undefined). Setting it twice is harmless. */
+  limitCpus = (cpus: number | undefined) =>
+    this.lifecycle("update", () => this.container.update(cpus === undefined ? { CpuQuota: -1 } : { CpuPeriod: 100_000, CpuQuota: Math.round(cpus * 100_000) }), 30_000, true);
+
   /**
    * Runs a command; a non-zero exit is a result, not an error. Times out with TimeoutError. An exec
    * whose stream could not be opened (the daemon answered 5xx, the connection was reset) is sent

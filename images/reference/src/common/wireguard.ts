@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from "node:crypto";
 import { lookup } from "node:dns/promises";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { isIPv4, isIPv6, createConnection } from "node:net";
 
 export interface WgPeerConfig {
@@ -128,6 +128,9 @@ export class WireGuardDevice {
   static async start(opts: { ifname: string; privateKey: string; listenPort: number }): Promise<WireGuardDevice> {
     const bin = process.env.CORAL_REF_WG_BIN || "/usr/local/libexec/coral-ref-wg";
     const socketPath = `${SOCKET_DIR}/${opts.ifname}.sock`;
+    // A helper that was SIGKILLed with its agent left its socket behind: waiting for the path would
+    // find the dead one (ECONNREFUSED) before the new helper replaces it. Coral keeps no such socket.
+    rmSync(socketPath, { force: true });
     // wireguard-go's own `ERROR: (wg0) …` lines go straight to our stdout, as in Coral's logs.
     const child = spawn(bin, [opts.ifname, socketPath], { stdio: ["ignore", "inherit", "pipe"] });
     // Startup errors are returned in the rejection; later stderr output is passed through.
