@@ -31,8 +31,8 @@ const profileCpu: Check = {
   id: "debug/profile-cpu",
   title: `an on-demand profile of ${PROFILE.seconds} s at ${PROFILE.hz} Hz of a busy ${CPU.name} returns the expected samples and hot frame`,
   requires: EBPF,
-  // It keeps the eBPF agent's CPU app busy: no other check may profile it meanwhile.
-  touches: { disturbs: [PARTS.ebpfAgent] },
+  // It keeps cpu-app busy: no other check may profile it meanwhile.
+  touches: { observes: [PARTS.ebpfAgent], disturbs: [PARTS.cpuApp] },
   timeoutMs: 120_000,
   async run(t) {
     const { app } = await appOnEbpfAgent(t, CPU);
@@ -173,7 +173,7 @@ const uprobeSession: Check = {
   id: "debug/uprobe-session",
   title: `a uprobe session on ${SDK.probeFunction} records ${CALLS} calls with their durations, and stops`,
   requires: { capabilities: ["ebpf", "ebpf-return-probes"] },
-  touches: { observes: [PARTS.ebpfAgent] },
+  touches: { observes: [PARTS.ebpfAgent], disturbs: [PARTS.sdkApp] },
   timeoutMs: 120_000,
   async run(t) {
     const { app } = await appOnEbpfAgent(t, SDK);
@@ -228,7 +228,7 @@ const uprobeUnknowns: Check = {
   id: "debug/uprobe-unknowns",
   title: "an unknown debug session is not_found and an unknown function gets a clear error",
   requires: EBPF,
-  touches: { observes: [PARTS.ebpfAgent] },
+  touches: { observes: [PARTS.ebpfAgent, PARTS.sdkApp] },
   timeoutMs: 60_000,
   async run(t) {
     await appOnEbpfAgent(t, SDK);

@@ -17,8 +17,8 @@ const agentSamples: Check = {
   id: "profiling/continuous-agent",
   title: `the agent's continuous profile of a busy ${SERVICE} contains its hot function`,
   requires: EBPF,
-  // It keeps the eBPF agent's CPU app busy: no other check may profile it meanwhile.
-  touches: { disturbs: [PARTS.ebpfAgent] },
+  // It keeps cpu-app busy: no other check may profile it meanwhile.
+  touches: { observes: [PARTS.ebpfAgent], disturbs: [PARTS.cpuApp] },
   timeoutMs: 90_000,
   async run(t) {
     const { agent, app } = await appOnEbpfAgent(t, FIXTURES.cpuApp);

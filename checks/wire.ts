@@ -208,8 +208,8 @@ const debugRpcs: Check = {
   id: "wire/debug-rpcs",
   title: "the answers to the L3 RPCs (on-demand profile, function registry, a uprobe session) have Coral's JSON shapes",
   requires: EBPF,
-  // It keeps the eBPF agent's CPU app busy for a profile and runs a uprobe session of its own.
-  touches: { disturbs: [PARTS.ebpfAgent] },
+  // It keeps cpu-app busy for a profile and runs a uprobe session of its own on sdk-app.
+  touches: { observes: [PARTS.ebpfAgent], disturbs: [PARTS.cpuApp, PARTS.sdkApp] },
   timeoutMs: 150_000,
   async run(t) {
     const colonyUrl = () => t.env.colony.url();

@@ -19,4 +19,11 @@ export const PARTS = {
   /** The layer agents, by their ids. */
   ebpfAgent: EBPF_AGENT_HOSTNAME,
   l0Agent: L0_AGENT_HOSTNAME,
+  /**
+   * The eBPF agent's apps, for what the checks do to them rather than to the agent: profiles count
+   * cpu-app's busy threads (a check that keeps it busy has it alone); a uprobe session probes
+   * sdk-app's function (one session at a time). Scheduling only: no fault is recorded on them.
+   */
+  cpuApp: "cpu-app",
+  sdkApp: "sdk-app",
 } as const;
