@@ -12,6 +12,7 @@ import { appOnEbpfAgent, frameShare, HOT_FRAME, keepBusy, stackCounts, topStacks
 import type { AgentNode } from "../src/coral/nodes.js";
 import { PARTS } from "../src/coral/parts.js";
 import { attempt, connectCode, type Check, type Module, type T } from "./support.js";
+import { CheckFailure } from "../src/runner/check.js";
 
 const EBPF = { capabilities: ["ebpf"] };
 const CPU = FIXTURES.cpuApp;
@@ -152,9 +153,16 @@ const functionsFromDwarf: Check = {
     // Coral's race of §10 #32, which a non-SDK service escapes when nobody else asks. A poll round
     // ends when every agent's services have answered in turn, and an app with many functions being
     // indexed (an OTel app of L1: ~18k) makes them time out one after another: it can take a while.
-    t.observe("colony results", await colonyListsFunction(t, CPU.name, "burnCPU", CPU.hotFrame, COLONY_DWARF_FUNCTIONS_MS));
+    let colonyMissed: unknown;
+    try {
+      t.observe("colony results", await colonyListsFunction(t, CPU.name, "burnCPU", CPU.hotFrame, COLONY_DWARF_FUNCTIONS_MS));
+    } catch (error) {
+      if (!(error instanceof CheckFailure)) throw error;
+      colonyMissed = error; // the agent is asked next: the failure names the side that lost the function
+    }
     const { listed, match } = await agentFunctions(t, agent, CPU.name, CPU.hotFrame);
     t.verify(match !== undefined, `${agent.agentId}'s GetFunctions(${CPU.name}) lists ${CPU.hotFrame} (${listed} functions)`, listed);
+    if (colonyMissed) throw colonyMissed;
     // From DWARF, Coral adds the source position (§3.2).
     t.verify(
       match!.offset > 0n && match!.package === "main" && match!.filePath.endsWith(".go") && match!.lineNumber > 0,
