@@ -26,7 +26,7 @@ import {
 import { type Round, type Schedule, describeRound } from "../src/chaos/schedule.js";
 import type { CoralDeployment } from "../src/coral/deployment.js";
 import { PARTS } from "../src/coral/parts.js";
-import { LIVENESS, TIMERS } from "../src/coral/settings.js";
+import { FIXTURES, LIVENESS, TIMERS } from "../src/coral/settings.js";
 import { CheckFailure, type CheckModule, type Touches } from "../src/runner/check.js";
 import { allChecks, type Plan } from "../src/runner/plan.js";
 import { pause } from "../src/util/time.js";
@@ -417,7 +417,45 @@ function invariantChecks(run: ChaosRun, index: number): Check[] {
       if (lines.length) t.fail(`a component crashed ${run.context(index)}: ${lines.slice(0, 5).join(" | ")}`, lines);
       t.verify(true, `no new panic or fatal line in the logs of ${t.env.scope.containers().length} containers`);
     }),
+    // An app's start (≤ 30 s) and then the colony's polls.
+    ...(run.schedule.options.spans ? [{ ...check("spans-reach-colony", "an app's spans sent after the round reach the colony", (t) => spansReachColony(t, run, index)), timeoutMs: 75_000 }] : []),
   ];
+}
+
+/** The colony's telemetry poll (1 s here, §4.2) and its aggregation, with room for a slow poll round. */
+const SPANS_AT_COLONY_MS = 30_000;
+
+/**
+ * A fresh app per round, under its own service name, next to an agent in turn (a round may have
+ * restarted or killed it: an app in its namespaces would have died with it, §10 #24): its spans
+ * must show up in the colony's otel_summaries. The app is started and connected like L1's.
+ */
+async function spansReachColony(t: T, run: ChaosRun, index: number): Promise<void> {
+  const agent = t.env.agents[index % t.env.agents.length]!;
+  const service = `chaos-spans-r${String(index).padStart(2, "0")}`;
+  const port = 8100 + index;
+  const app = await t.env
+    .startApp(agent, { ...FIXTURES.otelApp, name: service, port, env: { OTEL_APP_SERVICE: service, OTEL_APP_PROTOCOL: "grpc", OTEL_APP_PORT: String(port) } })
+    .catch((error: Error) => t.fail(`an app could not start next to ${agent.agentId} ${run.context(index)}: ${error.message}`));
+  const colony = await t.env.colony.api();
+  const sql = `SELECT sum(total_spans) FROM otel_summaries WHERE service_name = '${service}'`;
+  let sent = 0;
+  try {
+    await t.waitFor(
+      `the colony's otel_summaries to count spans of ${service} (app next to ${agent.agentId})`,
+      async () => {
+        sent += (await app.drive("/api/users", 3)).sent;
+        const res = await colony.executeQuery({ sql, maxRows: 1 }, { signal: t.signal });
+        const spans = Number(res.rows[0]?.values[0]); // sum() of no rows is NULL
+        return Number.isFinite(spans) ? spans : 0;
+      },
+      (spans) => spans > 0,
+      { timeoutMs: SPANS_AT_COLONY_MS, intervalMs: SETTLE_INTERVAL_MS },
+    );
+  } catch (error) {
+    if (!(error instanceof CheckFailure)) throw error;
+    t.fail(`an app's spans sent after the round reach the colony: violated ${run.context(index)}: no span of ${service} in the colony's otel_summaries ${SPANS_AT_COLONY_MS / 1000} s after its app next to ${agent.agentId} served ${sent} requests`, error.message);
+  }
 }
 
 /** Waits up to `graceMs` for a fresh sample in which the invariant holds; otherwise fails naming the round, its faults and the seed. */

@@ -188,10 +188,21 @@ describe("coral-e2e chaos on the command line (no Docker)", () => {
     assert.match(result.stdout, new RegExp(`replay: coral-e2e chaos --seed ${seed} --duration 2m --agents 3 --quick`));
   });
 
+  it("--layer 1 keeps the seed's rounds, adds the spans invariant and is part of the replay command", async () => {
+    const result = await spawnCli(BIN, ["chaos", "--seed", "1", "--duration", "5m", "--layer", "1", "--dry-run"], { cwd: ROOT });
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stdout.trimEnd().split("\n");
+    const plain = formatSchedule(buildSchedule(FIVE_MINUTES));
+    assert.deepEqual(lines.slice(1, -1), plain.slice(1, -1), "the same rounds");
+    assert.match(lines[0]!, /, spans checked\)$/);
+    assert.equal(lines.at(-1), "  replay: coral-e2e chaos --seed 1 --duration 5m --agents 3 --layer 1");
+  });
+
   for (const [args, pattern] of [
     [["--faults", "agent-pause,agent-explode"], /^error: option '--faults <kinds>' argument 'agent-pause,agent-explode' is invalid\. unknown fault kind "agent-explode"; one of agent-stop, /],
     [["--seed", "-3"], /--seed <n>' argument '-3' is invalid/],
     [["--duration", "soon"], /--duration <duration>' argument 'soon' is invalid/],
+    [["--layer", "2"], /--layer <n>' argument '2' is invalid\. chaos mode checks layer 1 only/],
   ] as const) {
     it(`${args.join(" ")} → exit 2 with one line`, async () => {
       const result = await spawnCli(BIN, ["chaos", ...args, "--dry-run"], { cwd: ROOT });

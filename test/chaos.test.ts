@@ -1,9 +1,10 @@
 // Proof that chaos mode can fail, and passes when nothing is broken: runs on the reference images,
 // short (--quick holds, one round, two agents, fixed seeds). Without a fault switch every invariant
 // holds after every round; with each switch that breaks re-registration, address stability,
-// heartbeats or discovery's record, the run fails on the invariant that guards the promise, naming
-// the round, its faults and the seed. Ctrl-C in the middle of a round heals the fault (left healed
-// with --keep-containers) and writes the reports. Two runs at a time, as the fault matrix.
+// heartbeats, discovery's record or (with --layer 1) the colony's telemetry poller, the run fails
+// on the invariant that guards the promise, naming the round, its faults and the seed. Ctrl-C in the
+// middle of a round heals the fault (left healed with --keep-containers) and writes the reports.
+// Two runs at a time, as the fault matrix.
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -29,6 +30,8 @@ interface ChaosRow extends ReferenceDeployment {
   failing: Partial<Record<InvariantId, RegExp>>;
   /** Invariants that may fail too, by timing: an agent whose heartbeats stopped turns degraded 30 s later. */
   mayFail?: InvariantId[];
+  /** --layer 1: an app's spans must reach the colony after every round. */
+  spans?: boolean;
 }
 
 const rows: ChaosRow[] = [
@@ -76,11 +79,21 @@ const rows: ChaosRow[] = [
     refFaults: { colony: "duplicate-mesh-ip" },
     faults: ["underlay-cut"],
     failing: { "unique-listing": /100\.64\.0\.2 is listed for agent-0 and agent-1/ },
+    // Two WireGuard peers with one allowed IP: one agent loses its tunnel, re-registers over the
+    // underlay between heartbeats, and its last-seen was seen to stall or step back (0.2-0.3 s).
+    mayFail: ["last-seen-advancing", "agents-healthy"],
+  },
+  {
+    name: "a colony whose telemetry poller stops after its first poll (--layer 1)",
+    refFaults: { colony: "poller-stops-after-first-poll" },
+    spans: true,
+    faults: ["underlay-cut"],
+    failing: { "spans-reach-colony": /no span of chaos-spans-r0\d in the colony's otel_summaries 30 s after its app next to agent-\d served \d+ requests/ },
   },
 ];
 
 async function runChaos(row: ChaosRow): Promise<{ summary: RunSummary; report: ChaosReport }> {
-  const schedule = buildSchedule({ seed: 1, durationMs: 30_000, agents: 2, faults: row.faults, quick: true });
+  const schedule = buildSchedule({ seed: 1, durationMs: 30_000, agents: 2, faults: row.faults, quick: true, spans: row.spans });
   const history = new ChaosHistory(schedule);
   const summary = await runSuite({
     runId: newRunId(),
@@ -99,13 +112,16 @@ describe("chaos mode on the reference images", { concurrency: 2 }, () => {
       const json = join(dir, "report.json");
       // Seed 414: an agent restart, a kill and a colony restart at once; CPU pressure, a discovery
       // outage and a pause; a WireGuard drop.
-      const args = ["chaos", "--seed", "414", "--duration", "2m", "--quick", "--agents", "2", "--images", "reference", "--json", json, "--artifacts", join(dir, "a")];
+      const args = ["chaos", "--seed", "414", "--duration", "2m", "--quick", "--agents", "2", "--layer", "1", "--images", "reference", "--json", json, "--artifacts", join(dir, "a")];
       const result = await spawnCli(BIN, args, { cwd: dir, guardMs: 600_000 });
       assert.equal(result.code, 0, result.stdout + result.stderr);
       assert.match(result.stdout, /^chaos schedule: seed 414, 3 rounds planned/);
       const report = JSON.parse(await readFile(json, "utf8")) as RunSummary & { chaos: ChaosReport };
       assert.equal(report.chaos.roundsRun, 3);
       assert.equal(report.chaos.violations.length, 0);
+      // --layer 1: after every round (and before the first) a fresh app's spans reached the colony.
+      const spans = report.results.filter((r) => r.id.endsWith("/spans-reach-colony"));
+      assert.deepEqual(spans.map((r) => [r.id, r.outcome]), [0, 1, 2, 3].map((i) => [`chaos/round-0${i}/spans-reach-colony`, "passed"]));
       assert.deepEqual(report.chaos.kinds.map((k) => k.kind).sort(), ["agent-kill", "agent-pause", "agent-restart", "colony-restart", "cpu-pressure", "discovery-stop", "wireguard-drop"]);
       for (const kind of report.chaos.kinds) assert.ok(kind.recoveryMaxMs !== undefined && kind.notRecovered === 0, `${kind.kind} recovered`);
       assert.equal(report.properties["chaos.seed"], "414");

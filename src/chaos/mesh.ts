@@ -95,7 +95,7 @@ export interface SampledInvariant {
   problems(sample: MeshSample, expect: Expectation, agents?: string[]): string[];
 }
 
-export type InvariantId = "agents-healthy" | "addresses-stable" | "mesh-ping" | "last-seen-advancing" | "unique-listing" | "discovery-record" | "no-crash-lines";
+export type InvariantId = "agents-healthy" | "addresses-stable" | "mesh-ping" | "last-seen-advancing" | "unique-listing" | "discovery-record" | "no-crash-lines" | "spans-reach-colony";
 
 function listingOf(sample: MeshSample): { problems: string[]; byId: Map<string, ListedAgent> } {
   if (!sample.listed) return { problems: [`ListAgents failed: ${sample.listError}`], byId: new Map() };

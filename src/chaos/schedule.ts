@@ -16,6 +16,8 @@ export interface ScheduleOptions {
   faults: readonly FaultKindId[];
   /** Shorter holds only: settle deadlines stay the contract's. */
   quick: boolean;
+  /** --layer 1: after every round an app's spans must reach the colony. The rounds do not depend on it. */
+  spans?: boolean;
 }
 
 export interface Round {
@@ -128,7 +130,7 @@ export function formatSchedule(schedule: Schedule): string[] {
   const kinds = options.faults.length === FAULT_KIND_IDS.length ? "every fault kind" : options.faults.join(", ");
   const lines = [
     `chaos schedule: seed ${options.seed}, ${rounds.length} ${rounds.length === 1 ? "round" : "rounds"} planned over ${formatDuration(schedule.plannedMs)} ` +
-      `(${options.agents} agents, ${kinds}${options.quick ? ", quick holds" : ""})`,
+      `(${options.agents} agents, ${kinds}${options.quick ? ", quick holds" : ""}${options.spans ? ", spans checked" : ""})`,
   ];
   for (const round of rounds) {
     lines.push(`  round ${String(round.index).padStart(2)}: ${describeRound(round)}, settle ≤ ${round.settleMs / 1000}s`);
@@ -147,6 +149,7 @@ export function replayCommand(options: ScheduleOptions): string {
     `--agents ${options.agents}`,
     ...(all ? [] : [`--faults ${options.faults.join(",")}`]),
     ...(options.quick ? ["--quick"] : []),
+    ...(options.spans ? ["--layer 1"] : []),
   ].join(" ");
 }
 

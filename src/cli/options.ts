@@ -10,6 +10,12 @@ export function parseLayer(text: string, previous: Layer[] = []): Layer[] {
   return [...previous, Number(text) as Layer];
 }
 
+/** Chaos mode's --layer: only layer 1 (an app's spans reaching the colony) has an invariant. */
+export function parseChaosLayer(text: string): 1 {
+  if (text.trim() !== "1") throw new InvalidArgumentError("chaos mode checks layer 1 only (an app's spans reaching the colony after every round)");
+  return 1;
+}
+
 const FAULT_ROLES = ["discovery", "colony", "agent"] as const;
 
 /** `colony=a,b` → { colony: "a,b" }: CORAL_REF_FAULTS for one role of the reference images. */

@@ -3,7 +3,7 @@ import { Command } from "commander";
 import { FAULT_KIND_IDS, type FaultKindId } from "../../chaos/catalogue.js";
 import { chaosAction } from "../chaos-action.js";
 import { commandIO, type CommandContext } from "../io.js";
-import { parseDuration, parseFaultKinds, parsePositiveInt, parseSeed } from "../options.js";
+import { parseChaosLayer, parseDuration, parseFaultKinds, parsePositiveInt, parseSeed } from "../options.js";
 import type { SessionFlags } from "../suite-session.js";
 import { addSessionOptions, refFaultsOption } from "./session-options.js";
 
@@ -16,6 +16,7 @@ export interface ChaosFlags extends SessionFlags {
   faults?: FaultKindId[]; // undefined: the whole catalogue
   quick: boolean;
   dryRun: boolean;
+  layer?: 1;
 }
 
 export function chaosCommand(context: CommandContext): Command {
@@ -26,6 +27,7 @@ export function chaosCommand(context: CommandContext): Command {
     .option("--faults <kinds>", `fault kinds to draw from, comma-separated (repeatable; default all): ${FAULT_KIND_IDS.join(", ")}`, parseFaultKinds)
     .option("--agents <n>", `agents in the mesh (default ${DEFAULT_CHAOS_AGENTS})`, parsePositiveInt, DEFAULT_CHAOS_AGENTS)
     .option("--quick", "hold faults 2-20 s instead of up to past the 120 s unhealthy threshold; settle deadlines stay the contract's", false)
+    .option("--layer <n>", "1: after every round an app's spans must reach the colony (an OTel app per round)", parseChaosLayer)
     .option("--dry-run", "print the schedule and exit (no Docker)", false);
   return addSessionOptions(command)
     .addOption(refFaultsOption())
