@@ -26,12 +26,12 @@ import {
 import { type Round, type Schedule, describeRound } from "../src/chaos/schedule.js";
 import type { CoralDeployment } from "../src/coral/deployment.js";
 import { PARTS } from "../src/coral/parts.js";
-import { FIXTURES, LIVENESS, TIMERS } from "../src/coral/settings.js";
+import { LIVENESS, TIMERS } from "../src/coral/settings.js";
 import { CheckFailure, type CheckModule, type Touches } from "../src/runner/check.js";
 import { allChecks, type Plan } from "../src/runner/plan.js";
 import { pause } from "../src/util/time.js";
 import { crashLines } from "./closing.js";
-import type { Check, T } from "./support.js";
+import { startOtelApp, type Check, type T } from "./support.js";
 
 /** An invariant may take one heartbeat interval to show again (a lost MeshPing packet, a slow listing). */
 const GRACE_MS = TIMERS.heartbeatIntervalMs;
@@ -385,12 +385,12 @@ class RoundWatch {
 
 function invariantChecks(run: ChaosRun, index: number): Check[] {
   const needs = index === 0 ? [] : [roundCheckId(index)];
-  const check = (id: string, title: string, body: (t: T) => Promise<void>): Check => ({
+  const check = (id: string, title: string, body: (t: T) => Promise<void>, timeoutMs = 45_000): Check => ({
     id: `${roundCheckId(index)}/${id}`,
     title,
     needs,
     touches: OBSERVES,
-    timeoutMs: 45_000,
+    timeoutMs,
     run: body,
   });
   const sampled = (inv: SampledInvariant, extra?: (t: T) => Promise<string[]>) =>
@@ -418,7 +418,7 @@ function invariantChecks(run: ChaosRun, index: number): Check[] {
       t.verify(true, `no new panic or fatal line in the logs of ${t.env.scope.containers().length} containers`);
     }),
     // An app's start (≤ 30 s) and then the colony's polls.
-    ...(run.schedule.options.spans ? [{ ...check("spans-reach-colony", "an app's spans sent after the round reach the colony", (t) => spansReachColony(t, run, index)), timeoutMs: 75_000 }] : []),
+    ...(run.schedule.options.spans ? [check("spans-reach-colony", "an app's spans sent after the round reach the colony", (t) => spansReachColony(t, run, index), 75_000)] : []),
   ];
 }
 
@@ -434,9 +434,9 @@ async function spansReachColony(t: T, run: ChaosRun, index: number): Promise<voi
   const agent = t.env.agents[index % t.env.agents.length]!;
   const service = `chaos-spans-r${String(index).padStart(2, "0")}`;
   const port = 8100 + index;
-  const app = await t.env
-    .startApp(agent, { ...FIXTURES.otelApp, name: service, port, env: { OTEL_APP_SERVICE: service, OTEL_APP_PROTOCOL: "grpc", OTEL_APP_PORT: String(port) } })
-    .catch((error: Error) => t.fail(`an app could not start next to ${agent.agentId} ${run.context(index)}: ${error.message}`));
+  const app = await startOtelApp(t, agent, service, "grpc", port).catch((error: Error) =>
+    t.fail(`an app could not start next to ${agent.agentId} ${run.context(index)}: ${error.message}`),
+  );
   const colony = await t.env.colony.api();
   const sql = `SELECT sum(total_spans) FROM otel_summaries WHERE service_name = '${service}'`;
   let sent = 0;

@@ -8,8 +8,7 @@ import { postRaw } from "../src/coral/clients.js";
 import { type OtlpRequest, grpcStatus as status, otlpGrpcProbe } from "../src/coral/otlp-grpc.js";
 import type { AppNode } from "../src/coral/apps.js";
 import type { AgentNode } from "../src/coral/nodes.js";
-import { FIXTURES } from "../src/coral/settings.js";
-import { waitAgentsHealthy, type Check, type Module, type T } from "./support.js";
+import { startOtelApp, waitAgentsHealthy, type Check, type Module, type T } from "./support.js";
 import { PARTS } from "../src/coral/parts.js";
 
 /** The apps run next to the first run agent: checks watch run agents, none disturbs them. */
@@ -20,13 +19,7 @@ const APP_PORTS: Record<string, number> = { "otel-grpc": 8081, "otel-http": 8082
 
 /** The otel-app fixture next to an agent, exporting over one protocol under its own service name. */
 function otelApp(t: T, agent: AgentNode, service: string, protocol: "grpc" | "http"): Promise<AppNode> {
-  const port = APP_PORTS[service]!;
-  return t.env.startApp(agent, {
-    ...FIXTURES.otelApp,
-    name: service,
-    port,
-    env: { OTEL_APP_SERVICE: service, OTEL_APP_PROTOCOL: protocol, OTEL_APP_PORT: String(port) },
-  });
+  return startOtelApp(t, agent, service, protocol, APP_PORTS[service]!);
 }
 
 async function spansOf(t: T, agent: AgentNode, service: string): Promise<TelemetrySpan[]> {

@@ -3,8 +3,10 @@ import { generateKeyPairSync } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Agent } from "../proto/gen/coral/colony/v1/colony_pb.js";
 import type { CoralDeployment } from "../src/coral/deployment.js";
+import type { AppNode } from "../src/coral/apps.js";
 import type { AgentNode } from "../src/coral/nodes.js";
 import { PARTS } from "../src/coral/parts.js";
+import { FIXTURES } from "../src/coral/settings.js";
 import type { CheckContext, CheckModule, CheckSpec } from "../src/runner/check.js";
 
 export type T = CheckContext<CoralDeployment>;
@@ -30,6 +32,16 @@ export async function attempt<V>(call: Promise<V>): Promise<{ value: V; error?: 
   } catch (error) {
     return { error };
   }
+}
+
+/** The otel-app fixture next to an agent, exporting over one protocol under its own service name and port. */
+export function startOtelApp(t: T, agent: AgentNode, service: string, protocol: "grpc" | "http", port: number): Promise<AppNode> {
+  return t.env.startApp(agent, {
+    ...FIXTURES.otelApp,
+    name: service,
+    port,
+    env: { OTEL_APP_SERVICE: service, OTEL_APP_PROTOCOL: protocol, OTEL_APP_PORT: String(port) },
+  });
 }
 
 /** The spare agent the engine lent this check (it declared "spare-agent" in touches.disturbs). */

@@ -21,7 +21,7 @@ export async function chaosAction(flags: ChaosFlags, io: CommandIO, deps: CliDep
     agents: flags.agents,
     faults: flags.faults ?? FAULT_KIND_IDS,
     quick: flags.quick,
-    ...(flags.layer === 1 ? { spans: true } : {}),
+    spans: flags.layer === 1,
   });
   const print = (lines: string[]) => io.stdout.write(maskSecrets(lines.map((line) => `${line}\n`).join("")));
   print(formatSchedule(schedule));
